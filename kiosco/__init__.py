@@ -1,0 +1,3 @@
+"""Kiosco: a digital edition server for news publishers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from kiosco.newsroom.models import Article, Author, Block, Section
+
+
+class BlockInline(admin.TabularInline):
+    model = Block
+    extra = 1
+    fields = ["position", "kind", "label", "text"]
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["headline", "section", "language", "access", "published_at"]
+    list_filter = ["section", "language", "access"]
+    search_fields = ["headline", "standfirst", "slug"]
+    prepopulated_fields = {"slug": ["headline"]}
+    date_hierarchy = "published_at"
+    filter_horizontal = ["authors"]
+    inlines = [BlockInline]
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}

@@ -1,0 +1,109 @@
+"""The edition's content: sections, authors, articles and their typed blocks."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+LANGUAGES = [("en", "English"), ("es", "Español")]
+
+
+class Access(models.TextChoices):
+    """Who may read an article's body. The paywall asks, the newsroom only records."""
+
+    FREE = "free", _("Free for everyone")
+    REGISTERED = "registered", _("Registered readers")
+    SUBSCRIBERS = "subscribers", _("Subscribers")
+
+
+class BlockKind(models.TextChoices):
+    PARAGRAPH = "paragraph", _("Paragraph")
+    HEADING = "heading", _("Heading")
+    QUESTION = "question", _("Question")
+    ANSWER = "answer", _("Answer")
+    QUOTE = "quote", _("Quote")
+
+
+class Section(models.Model):
+    slug = models.SlugField(unique=True, max_length=80)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("newsroom:section", args=[self.slug])
+
+
+class Author(models.Model):
+    slug = models.SlugField(unique=True, max_length=80)
+    name = models.CharField(max_length=160)
+    bio = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PublishedArticles(models.QuerySet["Article"]):
+    def published(self) -> PublishedArticles:
+        return self.filter(published_at__isnull=False, published_at__lte=timezone.now())
+
+
+class Article(models.Model):
+    slug = models.SlugField(unique=True, max_length=200)
+    headline = models.CharField(max_length=300)
+    standfirst = models.TextField(blank=True)
+    byline = models.CharField(max_length=300, blank=True)
+    authors = models.ManyToManyField(Author, blank=True, related_name="articles")
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    language = models.CharField(max_length=8, choices=LANGUAGES, default="en")
+    access = models.CharField(max_length=16, choices=Access.choices, default=Access.SUBSCRIBERS)
+    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PublishedArticles.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["section", "-published_at"])]
+
+    def __str__(self) -> str:
+        return self.headline
+
+    def get_absolute_url(self) -> str:
+        return reverse("newsroom:article", args=[self.section.slug, self.slug])
+
+    @property
+    def is_interview(self) -> bool:
+        return any(block.kind == BlockKind.QUESTION for block in self.blocks.all())
+
+
+class Block(models.Model):
+    """One typed piece of an article body, in order. Interview turns keep the label
+    printed in the source ("Question.", "Q.", "Pregunta.", "P.")."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="blocks")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=BlockKind.choices, default=BlockKind.PARAGRAPH)
+    label = models.CharField(max_length=40, blank=True)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "position"], name="block_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.position}"

@@ -1,0 +1,48 @@
+"""Readers: the accounts people sign in with (by email, never by username)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReaderManager(BaseUserManager["Reader"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra: Any) -> Reader:
+        if not email:
+            raise ValueError("A reader needs an email address.")
+        reader = self.model(email=self.normalize_email(email).lower(), **extra)
+        reader.set_password(password)
+        reader.save(using=self._db)
+        return reader
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> Reader:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> Reader:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+
+class Reader(AbstractUser):
+    """An account. The email address is the login; there is no username."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("email address"), unique=True, max_length=254)
+    language = models.CharField(
+        _("preferred language"), max_length=8, default="en", choices=[("en", "English"), ("es", "Español")]
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects: ClassVar[ReaderManager] = ReaderManager()  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        return self.email

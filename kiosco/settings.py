@@ -1,0 +1,206 @@
+"""Kiosco settings, read from the environment.
+
+Defaults describe the embedded shape (one SQLite file, everything in-process), so
+``make run`` needs nothing else. Production sets ``DATABASE_URL``, ``REDIS_URL`` and a
+real ``KIOSCO_SECRET_KEY``; a bad value stops the process (see ``kiosco.lib.env``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from kiosco.lib.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(env_str("KIOSCO_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+
+# --- Core ---------------------------------------------------------------------------
+DEBUG = env_bool("KIOSCO_DEBUG", False)
+INSECURE_DEFAULT_SECRET = "kiosco-insecure-default-secret-do-not-use-in-production"
+SECRET_KEY = env_str("KIOSCO_SECRET_KEY", INSECURE_DEFAULT_SECRET)
+if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET:
+    raise ImproperlyConfigured(
+        "KIOSCO_SECRET_KEY is not set. Production refuses the default secret; "
+        "set KIOSCO_SECRET_KEY to a long random value (or KIOSCO_DEBUG=1 on a laptop)."
+    )
+if len(SECRET_KEY) < 32:
+    raise ImproperlyConfigured("KIOSCO_SECRET_KEY must be at least 32 characters long.")
+ALLOWED_HOSTS = env_list("KIOSCO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("KIOSCO_CSRF_TRUSTED_ORIGINS", [])
+SITE_ID = 1
+
+KIOSCO_EDITION_NAME = env_str("KIOSCO_EDITION_NAME", "The Kiosco Courier")
+KIOSCO_EDITION_LANGUAGE = env_str("KIOSCO_EDITION_LANGUAGE", "en")
+KIOSCO_PUBLIC_URL = env_str("KIOSCO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "django.contrib.sitemaps",
+    "allauth",
+    "allauth.account",
+    "allauth.usersessions",
+    "kiosco.lib",
+    "kiosco.newsroom",
+    "kiosco.readers",
+    "kiosco.leases",
+    "kiosco.subscriptions",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+]
+
+ROOT_URLCONF = "kiosco.urls"
+WSGI_APPLICATION = "kiosco.wsgi.application"
+ASGI_APPLICATION = "kiosco.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "kiosco.lib.context_processors.edition",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------
+# The database is the lease authority (ARCHITECTURE.md); SQLite runs in WAL mode with
+# IMMEDIATE transactions so a writer takes its lock up front instead of failing midway.
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kiosco.sqlite3'}")
+try:
+    _default_db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
+if _default_db["ENGINE"] == "django.db.backends.sqlite3":
+    _default_db["CONN_MAX_AGE"] = 0
+    _default_db["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+# Parallel test runs on one PostgreSQL server (CI beside a developer) need their own
+# test database; KIOSCO_TEST_DB_TAG names it.
+_test_tag = env_str("KIOSCO_TEST_DB_TAG", "main")
+if _default_db["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: browser and concurrency tests reach it from other threads.
+    _default_db["TEST"] = {"NAME": str(VAR_DIR / f"test_kiosco_{_test_tag}.sqlite3")}
+else:
+    _default_db["TEST"] = {"NAME": f"test_kiosco_{_test_tag}"}
+DATABASES = {"default": _default_db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, rate-limit counters, live notices ---------------------------------------
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("KIOSCO_CACHE_PREFIX", "kiosco"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Accounts -----------------------------------------------------------------------
+AUTH_USER_MODEL = "readers.Reader"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+USERSESSIONS_TRACK_ACTIVITY = False
+
+# --- Security -----------------------------------------------------------------------
+SECURE_COOKIES = env_bool("KIOSCO_SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Only these peers may tell us the client's address (X-Forwarded-For); see readers.
+KIOSCO_TRUSTED_PROXIES = env_list("KIOSCO_TRUSTED_PROXIES", [])
+if KIOSCO_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Internationalisation -----------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("KIOSCO_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files (WhiteNoise) ------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "kiosco.lib.storage.ForgivingManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- Leases (see kiosco/leases/CONTEXT.md) ------------------------------------------
+KIOSCO_LEASE_TTL = env_int("KIOSCO_LEASE_TTL", 180, minimum=10)
+KIOSCO_LEASE_IDLE = env_int("KIOSCO_LEASE_IDLE", 180, minimum=10)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("KIOSCO_LOG_LEVEL", "WARNING")},
+}

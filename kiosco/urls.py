@@ -1,0 +1,21 @@
+"""Root URLs. Each app owns its own prefix; the newsroom's section/article paths come
+last because they match any slug."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path("account/", include("kiosco.readers.urls")),
+    path("leases/", include("kiosco.leases.urls")),
+    path("", include("kiosco.subscriptions.urls")),
+    path("", include("kiosco.newsroom.urls")),
+]
+
+if settings.DEBUG:  # pragma: no cover - convenience for `make run`
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns = staticfiles_urlpatterns() + urlpatterns

@@ -1,0 +1,129 @@
+"""Find the PostgreSQL and Redis servers the suite needs, or start throwaway ones.
+
+Order for each: the URL in the environment (KIOSCO_TEST_DATABASE_URL,
+KIOSCO_TEST_REDIS_URL), the local default (127.0.0.1), then a throwaway server from
+local binaries under var/test-services/. If none works, ``ServiceMissing`` says how
+to provide one: the suite never skips what it cannot reach.
+"""
+
+from __future__ import annotations
+
+import atexit
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import psycopg
+import redis
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRATCH = ROOT / "var" / "test-services"
+DEFAULT_POSTGRES = "postgresql://127.0.0.1:5432/test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
+
+
+class ServiceMissing(RuntimeError):
+    pass
+
+
+def _postgres_answers(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except psycopg.Error:
+        return False
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=3).ping())
+    except redis.RedisError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _postgres_binaries() -> Path | None:
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(candidates[-1]).parent if candidates else None
+
+
+def _as_postgres_user(command: list[str]) -> list[str]:
+    # initdb refuses to run as root; on a root shell run it as the postgres account.
+    if os.geteuid() == 0 and shutil.which("runuser"):
+        return ["runuser", "-u", "postgres", "--", *command]
+    return command
+
+
+def _start_throwaway_postgres(bindir: Path) -> str:
+    data = SCRATCH / f"pg-{os.getpid()}"
+    data.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres")
+    port = _free_port()
+    run = subprocess.run
+    run(_as_postgres_user([str(bindir / "initdb"), "-A", "trust", "-U", "postgres", str(data)]),
+        check=True, capture_output=True)
+    run(_as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-w", "-o",
+                           f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"]),
+        check=True, capture_output=True)
+    atexit.register(lambda: run(_as_postgres_user(
+        [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]), capture_output=True))
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+
+def ensure_postgres() -> str:
+    url = os.environ.get("KIOSCO_TEST_DATABASE_URL", DEFAULT_POSTGRES)
+    if _postgres_answers(url):
+        return url
+    bindir = _postgres_binaries()
+    if bindir is not None:
+        print(f"PostgreSQL is not answering at {url}; starting a throwaway server from {bindir}")
+        try:
+            throwaway = _start_throwaway_postgres(bindir)
+        except (subprocess.CalledProcessError, OSError) as exc:
+            raise ServiceMissing(f"could not start a throwaway PostgreSQL: {exc}") from exc
+        if _postgres_answers(throwaway):
+            return throwaway
+    raise ServiceMissing(
+        f"PostgreSQL is not reachable at {url} and no local PostgreSQL binaries were found.\n"
+        "  Start a server (Debian: apt-get install postgresql), or point the suite at one:\n"
+        "  KIOSCO_TEST_DATABASE_URL=postgresql://USER@HOST:PORT/DB make test"
+    )
+
+
+def ensure_redis() -> str:
+    url = os.environ.get("KIOSCO_TEST_REDIS_URL", DEFAULT_REDIS)
+    if _redis_answers(url):
+        return url
+    server = shutil.which("redis-server")
+    if server:
+        port = _free_port()
+        print(f"Redis is not answering at {url}; starting a throwaway redis-server on {port}")
+        process = subprocess.Popen(
+            [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        atexit.register(process.terminate)
+        throwaway = f"redis://127.0.0.1:{port}/0"
+        for _ in range(50):
+            if _redis_answers(throwaway):
+                return throwaway
+            time.sleep(0.1)
+    raise ServiceMissing(
+        f"Redis is not reachable at {url} and no redis-server binary was found.\n"
+        "  Start one (Debian: apt-get install redis-server), or point the suite at one:\n"
+        "  KIOSCO_TEST_REDIS_URL=redis://HOST:PORT/DB make test"
+    )
