@@ -35,6 +35,8 @@ SITE_ID = 1
 
 KIOSCO_EDITION_NAME = env_str("KIOSCO_EDITION_NAME", "The Kiosco Courier")
 KIOSCO_EDITION_LANGUAGE = env_str("KIOSCO_EDITION_LANGUAGE", "en")
+# Each loader fills part of the demo edition and returns lines for `make run` to print.
+KIOSCO_DEMO_LOADERS = ["kiosco.newsroom.demo.load_edition"]
 KIOSCO_PUBLIC_URL = env_str("KIOSCO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [

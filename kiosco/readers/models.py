@@ -46,3 +46,22 @@ class Reader(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+
+class SecurityEvent(models.Model):
+    """A security-relevant fact about a reader, tagged ``source:subject:action``
+    (see ``kiosco.readers.events``). Append-only."""
+
+    reader = models.ForeignKey(
+        Reader, null=True, blank=True, on_delete=models.CASCADE, related_name="security_events"
+    )
+    tag = models.CharField(max_length=80, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.tag} @ {self.created_at:%Y-%m-%d %H:%M}"

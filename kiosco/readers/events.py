@@ -1,0 +1,42 @@
+"""Security events as typed tags (``source:subject:action``), after warehouse's
+``events/tags.py``. Every app records through :func:`record`; detection, the account
+page and the data export read the rows, never request handlers."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.db import transaction
+
+from kiosco.readers.models import Reader, SecurityEvent
+
+
+class EventTag(StrEnum):
+    LOGIN_SUCCEEDED = "account:login:succeeded"
+    LOGIN_FAILED = "account:login:failed"
+    LOGOUT = "account:logout:succeeded"
+    SIGNUP = "account:signup:succeeded"
+    EMAIL_VERIFIED = "account:email:verified"
+    EMAIL_CHANGED = "account:email:changed"
+    PASSWORD_CHANGED = "account:password:changed"
+    PASSWORD_RESET = "account:password:reset"
+    SESSION_ENDED = "account:session:ended"
+    DEVICE_SIGNED_OUT = "account:device:signed_out"
+    ACCOUNT_EXPORTED = "account:data:exported"
+    RATE_LIMITED = "account:ratelimit:refused"
+
+
+def record(
+    tag: EventTag | str,
+    reader: Reader | None = None,
+    ip_address: str | None = None,
+    **data: Any,
+) -> None:
+    """Append one event once the surrounding transaction commits (a rolled-back
+    action leaves no trace that it happened)."""
+
+    def write() -> None:
+        SecurityEvent.objects.create(reader=reader, tag=str(tag), ip_address=ip_address, data=data)
+
+    transaction.on_commit(write)
