@@ -35,6 +35,8 @@ lint: $(STAMP) ## ruff and mypy
 	$(BIN)/mypy kiosco
 
 bench: $(STAMP) ## Benchmarks, printed as ratios against a baseline measured in the same run
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null || \
+	  { echo "make bench needs wrk: sudo apt-get install wrk" >&2; exit 1; }; }
 	$(BIN)/python bench/run.py
 
 browser: ## Install Debian's chromium for the browser tests when it is missing

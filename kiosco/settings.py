@@ -172,6 +172,9 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# HTTPS is usually terminated by the proxy in front; these let Kiosco enforce it itself.
+SECURE_SSL_REDIRECT = env_bool("KIOSCO_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("KIOSCO_HSTS_SECONDS", 0, minimum=0)
 # Only these peers may tell us the client's address (X-Forwarded-For); see readers.
 KIOSCO_TRUSTED_PROXIES = env_list("KIOSCO_TRUSTED_PROXIES", [])
 if KIOSCO_TRUSTED_PROXIES:

@@ -5,7 +5,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from kiosco.lib import views as lib_views
+
 urlpatterns = [
+    path("healthz/live", lib_views.live, name="health-live"),
+    path("healthz/ready", lib_views.ready, name="health-ready"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),

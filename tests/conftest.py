@@ -6,8 +6,8 @@ import os
 
 os.environ.setdefault("KIOSCO_SECRET_KEY", "test-only-secret-" + "x" * 40)
 
-import pytest  # noqa: E402
-from django.db import connection  # noqa: E402
+import pytest
+from django.db import connection
 
 
 @pytest.fixture

@@ -74,13 +74,32 @@ def _start_throwaway_postgres(bindir: Path) -> str:
         shutil.chown(data, "postgres")
     port = _free_port()
     run = subprocess.run
-    run(_as_postgres_user([str(bindir / "initdb"), "-A", "trust", "-U", "postgres", str(data)]),
-        check=True, capture_output=True)
-    run(_as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-w", "-o",
-                           f"-p {port} -k {data} -c listen_addresses=127.0.0.1", "start"]),
-        check=True, capture_output=True)
-    atexit.register(lambda: run(_as_postgres_user(
-        [str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]), capture_output=True))
+    run(
+        _as_postgres_user([str(bindir / "initdb"), "-A", "trust", "-U", "postgres", str(data)]),
+        check=True,
+        capture_output=True,
+    )
+    run(
+        _as_postgres_user(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-w",
+                "-o",
+                f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    atexit.register(
+        lambda: run(
+            _as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
+            capture_output=True,
+        )
+    )
     return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
@@ -113,7 +132,17 @@ def ensure_redis() -> str:
         port = _free_port()
         print(f"Redis is not answering at {url}; starting a throwaway redis-server on {port}")
         process = subprocess.Popen(
-            [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [
+                server,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
             stdout=subprocess.DEVNULL,
         )
         atexit.register(process.terminate)

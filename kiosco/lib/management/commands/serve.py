@@ -1,0 +1,66 @@
+"""`kiosco serve`: the production server (granian), static files by WhiteNoise.
+
+Pages and the API run on WSGI (ARCHITECTURE.md, Serving: 2.3-2.8x the requests/s of
+ASGI here). `--embedded` is the one-process shape of `make run`: ASGI, so the live
+service can share the process once it exists.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from kiosco.lib.env import env_int
+
+
+class Command(BaseCommand):
+    help = "Serve Kiosco with granian (WSGI by default; --embedded for the one-process shape)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("KIOSCO_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=env_int("KIOSCO_PORT", 8000))
+        parser.add_argument(
+            "--workers", type=int, default=env_int("KIOSCO_WEB_WORKERS", os.cpu_count() or 1)
+        )
+        parser.add_argument("--threads", type=int, default=env_int("KIOSCO_WEB_THREADS", 4))
+        parser.add_argument("--embedded", action="store_true", help="one ASGI process (make run)")
+        parser.add_argument("--no-collectstatic", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["no_collectstatic"] and not settings.DEBUG:
+            call_command("collectstatic", interactive=False, verbosity=0)
+        argv = self.granian_argv(options)
+        self.stdout.write(f"Kiosco on http://{options['host']}:{options['port']}/", ending="\n")
+        self.stdout.flush()
+        # exec, not a child: signals from the supervisor reach granian directly.
+        os.execv(sys.executable, argv)
+
+    def granian_argv(self, options: dict[str, Any]) -> list[str]:
+        embedded = options["embedded"]
+        interface, target = (
+            ("asgi", "kiosco.asgi:application") if embedded else ("wsgi", "kiosco.wsgi:application")
+        )
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            interface,
+            "--host",
+            options["host"],
+            "--port",
+            str(options["port"]),
+            "--workers",
+            "1" if embedded else str(max(1, options["workers"])),
+            "--blocking-threads",
+            str(max(1, options["threads"])),
+            "--no-ws",
+            "--log-level",
+            "warning",
+            target,
+        ]

@@ -1,0 +1,35 @@
+from kiosco.cli import main
+from kiosco.lib.management.commands.serve import Command
+
+
+def test_it_serves_pages_on_wsgi_with_the_requested_workers():
+    argv = Command().granian_argv(
+        {"embedded": False, "host": "0.0.0.0", "port": 9000, "workers": 3, "threads": 2}
+    )
+    assert argv[argv.index("--interface") + 1] == "wsgi"
+    assert argv[argv.index("--workers") + 1] == "3"
+    assert argv[-1] == "kiosco.wsgi:application"
+
+
+def test_it_serves_the_embedded_shape_as_one_asgi_process():
+    argv = Command().granian_argv(
+        {"embedded": True, "host": "127.0.0.1", "port": 8000, "workers": 8, "threads": 4}
+    )
+    assert argv[argv.index("--interface") + 1] == "asgi"
+    assert argv[argv.index("--workers") + 1] == "1"
+    assert argv[-1] == "kiosco.asgi:application"
+
+
+def test_the_console_script_spells_commands_with_dashes(db, capsys):
+    main(["kiosco", "remove-stale-contenttypes", "--noinput", "--verbosity", "2"])
+    assert "Unknown command" not in capsys.readouterr().err
+
+
+def test_it_answers_liveness_without_touching_anything(client):
+    response = client.get("/healthz/live")
+    assert response.status_code == 200
+    assert response.content == b"ok"
+
+
+def test_it_reports_ready_when_the_database_answers(client, db):
+    assert client.get("/healthz/ready").status_code == 200
