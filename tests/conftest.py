@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("KIOSCO_SECRET_KEY", "test-only-secret-" + "x" * 40)
-
 import pytest
 from django.db import connection
 
