@@ -1,9 +1,18 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from kiosco.newsroom import views
+from kiosco.newsroom import feeds, views
+from kiosco.newsroom.sitemaps import SITEMAPS
 
 app_name = "newsroom"
+# The fixed paths come first: section and article paths match any slug.
 urlpatterns = [
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("feeds/rss.xml", feeds.EditionFeed(), name="feed-rss"),
+    path("feeds/atom.xml", feeds.EditionAtomFeed(), name="feed-atom"),
+    path("feeds/<slug:section>/rss.xml", feeds.SectionFeed(), name="section-feed-rss"),
+    path("feeds/<slug:section>/atom.xml", feeds.SectionAtomFeed(), name="section-feed-atom"),
     path("", views.front_page, name="front"),
     path("<slug:section>/", views.section_page, name="section"),
     path("<slug:section>/<slug:slug>/", views.article_page, name="article"),
