@@ -1,22 +1,98 @@
 """Lease services: the Django-facing entry points to ``kiosco.leases.engine``.
 
-PLACEHOLDER until the lease engine lands; the release functions keep these names and
-signatures because accounts and subscriptions call them on their release paths.
+Views, the API and other apps call these; only they touch leases. The store is the
+SQL store on Django's connection (the database is the lease authority); notices are
+handed to the configured notifier only after the surrounding transaction commits.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache, partial
+
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from kiosco.leases import app_settings
+from kiosco.leases.engine import (
+    Device,
+    Engine,
+    Notice,
+    Refused,
+    Released,
+    Result,
+    Seat,
+)
+from kiosco.leases.notifiers import Notifier
+from kiosco.leases.stores.connections import DjangoDatabase
+from kiosco.leases.stores.sql import SqlStore
+from kiosco.leases.tokens import read_token
+
+
+@lru_cache(maxsize=1)
+def notifier() -> Notifier:
+    """The configured transport (``KIOSCO_LEASE_NOTIFIER``), one per process."""
+    return import_string(app_settings.notifier_path())()  # type: ignore[no-any-return]
+
+
+def publish_on_commit(notice: Notice) -> None:
+    # robust: a notifier that is down must not turn a committed takeover into an error.
+    transaction.on_commit(partial(notifier().publish, notice), robust=True)
+
+
+def engine() -> Engine:
+    return Engine(SqlStore(DjangoDatabase()), app_settings.policy(), notify=publish_on_commit)
+
+
+def check_lease(
+    seat_id: int, slots: int, reader_id: int, device_id: str, idle: float, token: str | None
+) -> Result:
+    """Page view or heartbeat: Held, or a silent Acquired, or Busy/Displaced."""
+    me = Device(reader_id, device_id, max(0.0, idle))
+    return engine().check(Seat(seat_id, slots), me, read_token(token, device_id))
+
+
+def acquire_lease(
+    seat_id: int, slots: int, reader_id: int, device_id: str, idle: float, token: str | None
+) -> Result:
+    me = Device(reader_id, device_id, max(0.0, idle))
+    return engine().acquire(Seat(seat_id, slots), me, read_token(token, device_id))
+
+
+def take_over_lease(
+    seat_id: int, slots: int, reader_id: int, device_id: str, idle: float, token: str | None
+) -> Result:
+    """The reader pressed "continue reading here"."""
+    me = Device(reader_id, device_id, max(0.0, idle))
+    return engine().take_over(Seat(seat_id, slots), me, read_token(token, device_id))
+
+
+def renew_lease(token: str | None, reader_id: int, device_id: str, idle: float) -> Result:
+    parsed = read_token(token, device_id)
+    if parsed is None:
+        return Refused("bad_token")
+    return engine().renew(parsed, Device(reader_id, device_id, max(0.0, idle)))
+
+
+def release_lease(
+    token: str | None, device_id: str, reason: str = "released"
+) -> Released | Refused:
+    """The page went away (pagehide, put away): free the slot for the next device."""
+    parsed = read_token(token, device_id)
+    if parsed is None:
+        return Refused("bad_token")
+    return engine().release(parsed, reason)
+
 
 def release_all_for_reader(reader_id: int, reason: str) -> int:
     """Release every lease any device of this reader holds. Returns how many."""
-    return 0
+    return engine().release_all(reader_id, reason).count
 
 
 def release_device(reader_id: int, device_id: str, reason: str) -> int:
     """Release the leases one device of this reader holds. Returns how many."""
-    return 0
+    return engine().release_device(reader_id, device_id, reason).count
 
 
 def release_seat(seat_id: int, reason: str) -> int:
     """Release every lease on one seat (revocation, end of subscription)."""
-    return 0
+    return engine().release_seat(seat_id, reason).count

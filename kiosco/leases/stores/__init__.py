@@ -1,0 +1,117 @@
+"""What the lease engine needs from a store, and the rows it trades in.
+
+Pure Python (no Django): the engine and both stores share these types. A store keeps
+one row per (seat, slot) and answers with *its* clock — the database server's for the
+SQL store — so every engine instance reading the same store agrees on time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class StoreConflict(Exception):
+    """A write hit a uniqueness guard (another writer got there first). The engine
+    turns it into ``Refused("contended")``; it never reaches a caller."""
+
+
+@dataclass(frozen=True)
+class SlotState:
+    """One lease slot as the store last saw it. ``device is None`` means free."""
+
+    seat: int
+    slot: int
+    generation: int
+    device: str | None = None
+    reader: int | None = None
+    acquired_at: float | None = None
+    expires_at: float | None = None
+    input_at: float | None = None
+    previous_device: str | None = None
+
+    def is_live(self, now: float) -> bool:
+        return self.device is not None and self.expires_at is not None and self.expires_at > now
+
+    def is_stale(self, now: float, idle_limit: float) -> bool:
+        """Held, but nobody touched the device for longer than ``idle_limit``."""
+        return self.input_at is not None and self.input_at <= now - idle_limit
+
+    def is_vacant(self, now: float, idle_limit: float) -> bool:
+        """Free, lapsed or stale: a new device may take it without asking."""
+        return not self.is_live(now) or self.is_stale(now, idle_limit)
+
+    def idle(self, now: float) -> float:
+        return now - self.input_at if self.input_at is not None else 0.0
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A compare-and-set: give slot (seat, slot) to ``device`` if its generation is
+    still ``seen`` (and, when ``only_if_vacant``, if it is still free, lapsed or stale
+    by the store's clock at the moment of writing)."""
+
+    seat: int
+    slot: int
+    seen: int
+    device: str
+    reader: int
+    idle: float
+    ttl: float
+    only_if_vacant: bool
+    idle_limit: float
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the lease event log (see CONTEXT.md for the kinds)."""
+
+    kind: str
+    seat: int
+    slot: int
+    generation: int
+    at: float | None  # None: the store's clock when it writes the line
+    device: str | None = None
+    reader: int | None = None
+    from_device: str | None = None
+    from_reader: int | None = None
+    idle_of_displaced: float | None = None
+    reason: str = ""
+
+
+class LeaseStore(Protocol):
+    def read_seat(self, seat: int) -> tuple[float, list[SlotState]]:
+        """The store's time now and the seat's slot rows, in one round trip."""
+
+    def create_slots(self, seat: int, count: int) -> None:
+        """Make sure rows 0..count-1 exist (free, generation at its high-water mark)."""
+
+    def claim(self, claim: Claim) -> SlotState | None:
+        """Compare-and-set; ``None`` when the slot changed since it was read."""
+
+    def renew(
+        self, seat: int, slot: int, generation: int, device: str, idle: float, ttl: float
+    ) -> SlotState | None:
+        """Extend a live lease held under exactly this generation; ``None`` otherwise."""
+
+    def vacate(self, seat: int, slot: int, generation: int, device: str) -> SlotState | None:
+        """Free one slot held under exactly this generation; returns the new row."""
+
+    def vacate_where(
+        self, *, seat: int | None = None, reader: int | None = None, device: str | None = None
+    ) -> list[SlotState]:
+        """Free every held slot matching the filters; returns the new rows, whose
+        ``previous_device`` names the device that held each."""
+
+    def count_events(self, seat: int, kind: str, since: float) -> int: ...
+
+    def append(self, events: Sequence[Event]) -> None: ...
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """One transaction; a uniqueness violation inside leaves as ``StoreConflict``."""
+
+
+def iter_held(slots: Sequence[SlotState]) -> Iterator[SlotState]:
+    return (slot for slot in slots if slot.device is not None)

@@ -1,0 +1,70 @@
+"""``Database`` adapters for the SQL store: Django's connection (the app) and a bare
+psycopg connection (separate processes in tests, the benchmark's baseline)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from kiosco.leases.stores import StoreConflict
+
+
+class DjangoDatabase:
+    """Django's default connection; ``atomic`` nests as a savepoint inside a caller's
+    transaction, so a release inside a password change commits with it."""
+
+    def __init__(self, alias: str = "default") -> None:
+        from django.db import connections
+
+        self.alias = alias
+        self.vendor = connections[alias].vendor
+
+    @property
+    def connection(self) -> Any:
+        from django.db import connections
+
+        return connections[self.alias]  # per thread, as Django keeps them
+
+    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else []
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        from django.db import IntegrityError, transaction
+
+        try:
+            with transaction.atomic(using=self.alias):
+                yield
+        except IntegrityError as error:
+            raise StoreConflict(str(error)) from error
+
+
+class PsycopgDatabase:
+    """A psycopg 3 connection in autocommit, with client-side binding like Django's."""
+
+    vendor = "postgresql"
+
+    def __init__(self, dsn: str) -> None:
+        import psycopg
+
+        self.connection = psycopg.connect(dsn, autocommit=True, cursor_factory=psycopg.ClientCursor)
+
+    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        cursor = self.connection.execute(sql, params)  # type: ignore[arg-type]
+        return cursor.fetchall() if cursor.description else []
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        import psycopg
+
+        try:
+            with self.connection.transaction():
+                yield
+        except psycopg.errors.IntegrityError as error:
+            raise StoreConflict(str(error)) from error
+
+    def close(self) -> None:
+        self.connection.close()
