@@ -51,7 +51,9 @@ def section_page(request: HttpRequest, section: str) -> HttpResponse:
 
 @require_safe
 def article_page(request: HttpRequest, section: str, slug: str) -> HttpResponse:
-    published = Article.objects.published().select_related("section").prefetch_related("authors")
+    published = (
+        Article.objects.published().select_related("section").prefetch_related("authors", "blocks")
+    )
     article = get_object_or_404(published, section__slug=section, slug=slug)
     decision = can_read_body(request, article)
     context = {

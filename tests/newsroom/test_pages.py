@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.template.loader import render_to_string
 from django.test import Client, override_settings
 from django.urls import reverse
 
 from kiosco.newsroom.access import AccessDecision, can_read_body
+from kiosco.newsroom.models import Block
 from kiosco.readers.models import Reader
 from tests.newsroom.page_data import Edition, make_edition, parse_html
 
@@ -241,3 +243,23 @@ def test_it_decides_access_by_level_and_entitlement(rf, edition, alice, settings
 def test_it_never_sends_a_subscriber_body_to_anonymous_readers_whatever_the_hook(client, edition):
     html = get_page(client, edition.entrevista.get_absolute_url())
     assert "SECRET-ES-ANSWER" not in html
+
+
+def test_it_reads_an_article_page_in_a_fixed_number_of_queries(
+    client, edition, django_assert_max_num_queries
+):
+    # sections nav, article, authors, blocks; no query per block or per turn.
+    with django_assert_max_num_queries(4):
+        client.get(edition.interview.get_absolute_url())
+
+
+def test_it_gives_no_teaser_when_the_body_opens_with_a_question(client, edition):
+    Block.objects.filter(article=edition.entrevista, position=0).delete()
+    html = get_page(client, edition.entrevista.get_absolute_url())
+    assert parse_html(html).find("div", "article-body").text() == ""
+    assert "¿Por qué una estación?" not in html
+
+
+def test_it_renders_the_error_page_without_a_request_or_database():
+    html = render_to_string("500.html")
+    assert "Something went wrong" in html and "Algo salió mal" in html
