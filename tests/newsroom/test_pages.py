@@ -10,9 +10,9 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from kiosco.newsroom.access import AccessDecision, can_read_body
-from kiosco.newsroom.models import Block
+from kiosco.newsroom.models import Block, BlockKind
 from kiosco.readers.models import Reader
-from tests.newsroom.page_data import Edition, make_edition, parse_html
+from tests.newsroom.page_data import Edition, add_blocks, make_article, make_edition, parse_html
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +263,34 @@ def test_it_gives_no_teaser_when_the_body_opens_with_a_question(client, edition)
 def test_it_renders_the_error_page_without_a_request_or_database():
     html = render_to_string("500.html")
     assert "Something went wrong" in html and "Algo salió mal" in html
+
+
+def test_it_keeps_unlabelled_continuations_inside_their_turn(client, edition):
+    # The importer stores a question's or an answer's further paragraphs unlabelled.
+    article = make_article(edition.world, "continued")
+    add_blocks(
+        article,
+        [
+            (BlockKind.QUESTION, "Q.", "First part of the question."),
+            (BlockKind.QUESTION, "", "Second part of the question?"),
+            (BlockKind.ANSWER, "A.", "First part of the answer."),
+            (BlockKind.ANSWER, "", "Second part of the answer."),
+            (BlockKind.QUESTION, "Q.", "Next question?"),
+            (BlockKind.ANSWER, "A.", "Next answer."),
+        ],
+    )
+    page = parse_html(get_page(client, article.get_absolute_url()))
+    turns = page.find_all("section", "turn")
+    assert [
+        (
+            [p.text() for p in t.find(cls="question").find_all("p")],
+            [p.text() for p in t.find(cls="answer").find_all("p")],
+        )
+        for t in turns
+    ] == [
+        (
+            ["Q. First part of the question.", "Second part of the question?"],
+            ["A. First part of the answer.", "Second part of the answer."],
+        ),
+        (["Q. Next question?"], ["A. Next answer."]),
+    ]

@@ -18,14 +18,29 @@ register = template.Library()
 
 @dataclass
 class Part:
-    """One piece of a rendered body: a single block, or an interview turn (a question
-    and the answer blocks that follow it, kept together so the page can set the
-    question apart from its answer)."""
+    """One piece of a rendered body: a single block, or an interview turn (the
+    question blocks and the answer blocks that follow them, kept together so the page
+    can set the question apart from its answer)."""
 
     kind: str
     block: Block | None = None
-    question: Block | None = None
+    questions: list[Block] = field(default_factory=list)
     answers: list[Block] = field(default_factory=list)
+
+
+def _continues_question(parts: list[Part], block: Block) -> bool:
+    # The importer stores a question's further paragraphs as unlabelled questions.
+    return bool(
+        not block.label
+        and parts
+        and parts[-1].kind == "turn"
+        and parts[-1].questions
+        and not parts[-1].answers
+    )
+
+
+def _continues_turn(parts: list[Part]) -> bool:
+    return bool(parts) and parts[-1].kind == "turn"
 
 
 @register.filter
@@ -33,11 +48,13 @@ def body_parts(blocks: Iterable[Block]) -> list[Part]:
     parts: list[Part] = []
     for block in blocks:
         if block.kind == BlockKind.QUESTION:
-            parts.append(Part("turn", question=block))
+            if not _continues_question(parts, block):
+                parts.append(Part("turn"))
+            parts[-1].questions.append(block)
         elif block.kind == BlockKind.ANSWER:
             # An answer continues the open turn; one with no question before it
             # (a source that opens mid-conversation) still renders as a turn.
-            if not parts or parts[-1].kind != "turn":
+            if not _continues_turn(parts):
                 parts.append(Part("turn"))
             parts[-1].answers.append(block)
         else:
