@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from kiosco.lib.client_ip import parse_trusted_proxies
+from kiosco.lib.email import email_settings
 from kiosco.lib.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # readers: the kiosco_device cookie and the Device row's last_seen (after auth).
+    "kiosco.readers.middleware.DeviceMiddleware",
 ]
 
 ROOT_URLCONF = "kiosco.urls"
@@ -151,7 +155,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # A cap, so a 4 KB password is refused before any hashing (readers/validators.py).
+    {"NAME": "kiosco.readers.validators.MaximumLengthValidator", "OPTIONS": {"max_length": 1024}},
 ]
+KIOSCO_PASSWORD_MAX_LENGTH = 1024
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -161,6 +168,51 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 USERSESSIONS_TRACK_ACTIVITY = False
+ACCOUNT_ADAPTER = "kiosco.readers.adapter.ReaderAccountAdapter"
+ACCOUNT_FORMS = {  # allauth's forms plus length caps on email and password
+    "login": "kiosco.readers.forms.ReaderLoginForm",
+    "signup": "kiosco.readers.forms.ReaderSignupForm",
+    "reset_password": "kiosco.readers.forms.ReaderResetPasswordForm",
+    "add_email": "kiosco.readers.forms.ReaderAddEmailForm",
+    "change_email": "kiosco.readers.forms.ReaderChangeEmailForm",
+}
+ACCOUNT_CHANGE_EMAIL = True  # one address; a change verifies the new one, tells the old
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # password changed/reset, email changed: a notice mail
+ACCOUNT_REAUTHENTICATION_REQUIRED = True  # email management asks for the password again
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 30 * 60
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{KIOSCO_EDITION_NAME}] "
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_SESSION_REMEMBER = True
+LOGIN_URL = "account_login"
+# readers' templates override allauth's, but allauth comes first in INSTALLED_APPS, so
+# its app templates would win: put readers' directory ahead of every app directory.
+_template_dirs = TEMPLATES[0]["DIRS"]
+assert isinstance(_template_dirs, list)
+TEMPLATES[0]["DIRS"] = [BASE_DIR / "readers" / "templates", *_template_dirs]
+# Rate limits, by name (allauth's actions). "amount/period/per": per ip (the client
+# address from KIOSCO_TRUSTED_PROXIES only), per key (the email typed) or per user.
+# Counters live in the default cache (Redis in production); when it is down the
+# limiter lets requests through and records account:ratelimit:failed_open
+# (kiosco/readers/ratelimit.py). A refusal renders 429.html (or a form error at login).
+ACCOUNT_RATE_LIMITS = {
+    # Wrong passwords: 10 per 5 minutes per client address and per account.
+    "login_failed": "10/5m/ip,10/5m/key",
+    # Any login POST from one address (slows credential stuffing across accounts).
+    "login": "30/m/ip",
+    # New accounts from one address.
+    "signup": "10/h/ip",
+    # Password-reset mails: per address, and per email typed.
+    "reset_password": "20/h/ip,3/h/key",
+    # The page the reset mail links to (guessing keys).
+    "reset_password_from_key": "20/m/ip",
+    # Verification mail resends: one per 3 minutes per address typed.
+    "confirm_email": "1/3m/key",
+    # Logged-in actions: password change, email management, re-authentication.
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
 
 # --- Security -----------------------------------------------------------------------
 SECURE_COOKIES = env_bool("KIOSCO_SECURE_COOKIES", not DEBUG)
@@ -177,8 +229,27 @@ SECURE_SSL_REDIRECT = env_bool("KIOSCO_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("KIOSCO_HSTS_SECONDS", 0, minimum=0)
 # Only these peers may tell us the client's address (X-Forwarded-For); see readers.
 KIOSCO_TRUSTED_PROXIES = env_list("KIOSCO_TRUSTED_PROXIES", [])
+parse_trusted_proxies(KIOSCO_TRUSTED_PROXIES)  # a typo stops start-up
+# allauth must not read X-Forwarded-For itself: our adapter's get_client_ip does,
+# from KIOSCO_TRUSTED_PROXIES only (kiosco/lib/client_ip.py).
+ALLAUTH_TRUSTED_PROXY_COUNT = 0
 if KIOSCO_TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Email (kiosco/lib/email.py) ---------------------------------------------------
+# Empty: one .eml file per message under var/mail/, listed at /account/outbox/ in debug.
+KIOSCO_EMAIL_URL = env_str("KIOSCO_EMAIL_URL", "")
+_email = email_settings(KIOSCO_EMAIL_URL, VAR_DIR / "mail")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("KIOSCO_FROM_EMAIL", f"{KIOSCO_EDITION_NAME} <noreply@localhost>")
 
 # --- Internationalisation -----------------------------------------------------------
 LANGUAGE_CODE = "en"

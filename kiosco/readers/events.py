@@ -25,6 +25,8 @@ class EventTag(StrEnum):
     DEVICE_SIGNED_OUT = "account:device:signed_out"
     ACCOUNT_EXPORTED = "account:data:exported"
     RATE_LIMITED = "account:ratelimit:refused"
+    RATE_LIMIT_FAILED_OPEN = "account:ratelimit:failed_open"
+    ACCOUNT_DELETED = "account:data:deleted"
 
 
 def record(

@@ -36,7 +36,10 @@ class Reader(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("email address"), unique=True, max_length=254)
     language = models.CharField(
-        _("preferred language"), max_length=8, default="en", choices=[("en", "English"), ("es", "Español")]
+        _("preferred language"),
+        max_length=8,
+        default="en",
+        choices=[("en", "English"), ("es", "Español")],
     )
 
     USERNAME_FIELD = "email"
@@ -65,3 +68,23 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Device(models.Model):
+    """One browser of one reader, known by the random id in its ``kiosco_device``
+    cookie (never a fingerprint). A row exists while the device is signed in."""
+
+    reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="devices")
+    device_id = models.CharField(max_length=64)
+    label = models.CharField(max_length=120, blank=True)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_seen", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "device_id"], name="device_once_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label or self.device_id[:8]} ({self.reader_id})"

@@ -1,0 +1,76 @@
+"""Forms of the readers app. allauth's own forms do the accounts; these add the
+password cap to the login form and the account page's small forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.forms import (
+    AddEmailForm,
+    ChangeEmailForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignupForm,
+)
+from django import forms
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+from kiosco.readers import app_settings
+
+EMAIL_MAX_LENGTH = 254  # Reader.email's column; allauth's forms do not check it
+
+
+def _cap(form: forms.Form, name: str, max_length: int) -> None:
+    """Refuse overlong input as a form error, before any query or hashing (an overlong
+    email would otherwise reach PostgreSQL's varchar(254) and fail there)."""
+    field = form.fields.get(name)
+    if field is not None:
+        field.max_length = max_length  # type: ignore[attr-defined]
+        field.validators.append(MaxLengthValidator(max_length))
+        field.widget.attrs["maxlength"] = str(max_length)
+
+
+class ReaderLoginForm(LoginForm):
+    """allauth's login form with length caps, checked before any hashing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _cap(self, "login", EMAIL_MAX_LENGTH)
+        _cap(self, "password", app_settings.password_max_length())
+
+
+class ReaderSignupForm(SignupForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _cap(self, "email", EMAIL_MAX_LENGTH)
+
+
+class ReaderResetPasswordForm(ResetPasswordForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _cap(self, "email", EMAIL_MAX_LENGTH)
+
+
+class ReaderAddEmailForm(AddEmailForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _cap(self, "email", EMAIL_MAX_LENGTH)
+
+
+class ReaderChangeEmailForm(ChangeEmailForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _cap(self, "email", EMAIL_MAX_LENGTH)
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language for our emails"), choices=settings.LANGUAGES)
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that my account and everything in it will be deleted for good."),
+        required=True,
+    )

@@ -1,0 +1,50 @@
+"""The device cookie: every browser gets a random id (``kiosco_device``) the first time
+it calls, and signed-in browsers keep their Device row's last_seen fresh."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from kiosco.readers import app_settings, services
+
+
+class DeviceMiddleware:
+    """Sets ``request.device_id``. Place it after AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        cookie = request.COOKIES.get(app_settings.DEVICE_COOKIE)
+        known = services.is_device_id(cookie)
+        request.device_id = cookie if known else services.new_device_id()  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        if not known:
+            response.set_cookie(
+                app_settings.DEVICE_COOKIE,
+                request.device_id,  # type: ignore[attr-defined]
+                max_age=app_settings.DEVICE_COOKIE_AGE,
+                secure=request.is_secure(),
+                httponly=True,
+                samesite="Lax",
+            )
+        _touch_if_due(request)
+        return response
+
+
+def _touch_if_due(request: HttpRequest) -> None:
+    """At most one write per touch interval: the session remembers when this device
+    last wrote its last_seen, so most requests cost no query at all."""
+    user = getattr(request, "user", None)
+    session = getattr(request, "session", None)
+    if user is None or session is None or not user.is_authenticated:
+        return
+    seen = session.get(services.SESSION_DEVICE_KEY) or ["", 0.0]
+    due = seen[0] != request.device_id or (  # type: ignore[attr-defined]
+        timezone.now().timestamp() - float(seen[1]) >= app_settings.device_touch_interval()
+    )
+    if due:
+        services.link_session_to_device(request)

@@ -1,0 +1,76 @@
+"""Fixtures for the readers tests: personas, a real sign-in through allauth, a fast
+hasher (Argon2 is pinned by its own test), and a clean rate-limit cache per test."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+
+from kiosco.readers.models import Reader
+from tests.support.smtp import smtp_server  # noqa: F401 - a fixture for this package
+
+PASSWORD = "correct horse battery"
+CSRF_INPUT = re.compile(rb'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]*">')
+UA_FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:121.0) Gecko/121.0 Firefox/121.0"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher_and_clean_limits(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _on_commit_runs_at_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most tests run inside one rolled-back transaction (a flush per test costs ~2 s
+    on PostgreSQL), where on_commit callbacks would never fire: run them at once, as
+    in autocommit. Tests marked ``transaction=True`` keep the real behaviour."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return
+
+    def run_now(func: Callable[[], Any], using: str | None = None, robust: bool = False) -> None:
+        func()
+
+    monkeypatch.setattr(transaction, "on_commit", run_now)
+
+
+def make_reader(email: str, password: str = PASSWORD, language: str = "en") -> Reader:
+    reader = Reader.objects.create_user(email=email, password=password, language=language)
+    EmailAddress.objects.create(user=reader, email=email, verified=True, primary=True)
+    return reader
+
+
+@pytest.fixture
+def alice(db: None) -> Reader:
+    return make_reader("alice@example.com")
+
+
+def sign_in(email: str, password: str = PASSWORD, **client_kwargs: Any) -> Client:
+    """A browser (its own device cookie) signed in through allauth's real log-in."""
+    client = Client(**client_kwargs)
+    client.get("/accounts/login/")  # receives its kiosco_device cookie first
+    response = client.post("/accounts/login/", {"login": email, "password": password})
+    assert response.status_code == 302, response.content[:2000]
+    return client
+
+
+def reauthenticate(client: Client, password: str = PASSWORD) -> None:
+    response = client.post("/accounts/reauthenticate/", {"password": password})
+    assert response.status_code == 302, response.content[:2000]
+
+
+def without_csrf(content: bytes) -> bytes:
+    return CSRF_INPUT.sub(b"", content)
+
+
+@pytest.fixture
+def signed_in() -> Callable[..., Client]:
+    return sign_in

@@ -1,0 +1,108 @@
+"""Device cookies, the devices page, and sessions ended by a password change."""
+
+from __future__ import annotations
+
+import pytest
+from allauth.usersessions.models import UserSession
+from django.test import Client
+
+from kiosco.readers import services
+from kiosco.readers.events import EventTag
+from kiosco.readers.models import Device, SecurityEvent
+from tests.readers.conftest import PASSWORD, UA_FIREFOX_ANDROID, reauthenticate, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _is_signed_in(client: Client) -> bool:
+    return client.get("/account/").status_code == 200
+
+
+def test_it_gives_every_browser_a_random_httponly_lax_device_cookie():
+    first, second = Client(), Client()
+    cookie = first.get("/accounts/login/").cookies["kiosco_device"]
+    other = second.get("/accounts/login/").cookies["kiosco_device"]
+    assert len(cookie.value) == 32 and int(cookie.value, 16) >= 0
+    assert cookie.value != other.value
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and not cookie["secure"]
+    assert cookie["max-age"] >= 365 * 24 * 3600
+
+
+def test_it_marks_the_device_cookie_secure_over_https():
+    cookie = Client().get("/accounts/login/", secure=True).cookies["kiosco_device"]
+    assert cookie["secure"]
+
+
+def test_it_replaces_a_forged_device_cookie():
+    client = Client()
+    client.cookies["kiosco_device"] = "not-a-device-id<script>"
+    cookie = client.get("/accounts/login/").cookies["kiosco_device"]
+    assert services.is_device_id(cookie.value)
+
+
+def test_it_labels_the_device_from_its_user_agent(alice):
+    client = sign_in("alice@example.com", HTTP_USER_AGENT=UA_FIREFOX_ANDROID)
+    device = Device.objects.get(reader=alice)
+    assert device.label == "Firefox on Android"
+    page = client.get("/account/devices/")
+    assert b"Firefox on Android" in page.content and b"this device" in page.content
+
+
+def test_it_writes_last_seen_at_most_once_per_interval(alice):
+    client = sign_in("alice@example.com")
+    device = Device.objects.get(reader=alice)
+    for _ in range(3):
+        client.get("/account/")
+    assert Device.objects.get(pk=device.pk).last_seen == device.last_seen
+
+
+def test_it_moves_last_seen_once_the_interval_has_passed(alice, settings):
+    client = sign_in("alice@example.com")
+    device = Device.objects.get(reader=alice)
+    settings.KIOSCO_DEVICE_TOUCH_INTERVAL = 0
+    client.get("/account/")
+    assert Device.objects.get(pk=device.pk).last_seen > device.last_seen
+
+
+def test_it_ends_every_other_session_on_a_password_change_and_keeps_this_one(alice):
+    devices = [sign_in("alice@example.com") for _ in range(5)]
+    assert Device.objects.filter(reader=alice).count() == 5
+    current, others = devices[0], devices[1:]
+    new = "another long passphrase"
+    response = current.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": new, "password2": new},
+    )
+    assert response.status_code == 302
+    assert [_is_signed_in(c) for c in others] == [False] * 4
+    assert _is_signed_in(current)
+    assert UserSession.objects.filter(user=alice).count() == 1
+    assert Device.objects.filter(reader=alice).count() == 1
+    tags = list(SecurityEvent.objects.filter(reader=alice).values_list("tag", flat=True))
+    assert tags.count(EventTag.SESSION_ENDED) >= 4 and EventTag.PASSWORD_CHANGED in tags
+
+
+def test_it_signs_one_device_out_after_reauthentication(alice, monkeypatch):
+    released = []
+    monkeypatch.setattr(
+        "kiosco.leases.services.release_device",
+        lambda reader_id, device_id, reason: released.append((reader_id, device_id)) or 1,
+    )
+    laptop, phone = sign_in("alice@example.com"), sign_in("alice@example.com")
+    phone_id = phone.cookies["kiosco_device"].value
+    url = f"/account/devices/{phone_id}/sign-out/"
+    assert "/reauthenticate/" in laptop.post(url)["Location"]
+    assert _is_signed_in(phone)
+    reauthenticate(laptop)
+    assert laptop.post(url).status_code == 302
+    assert not _is_signed_in(phone)
+    assert _is_signed_in(laptop)
+    assert released == [(alice.pk, phone_id)]
+
+
+def test_it_refuses_to_sign_a_device_out_without_a_csrf_token(alice):
+    laptop = sign_in("alice@example.com")
+    laptop.handler.enforce_csrf_checks = True
+    response = laptop.post("/account/devices/sign-out-others/")
+    assert response.status_code == 403
+    assert b"This form has expired" in response.content
