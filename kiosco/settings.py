@@ -274,6 +274,32 @@ WHITENOISE_USE_FINDERS = DEBUG
 KIOSCO_LEASE_TTL = env_int("KIOSCO_LEASE_TTL", 180, minimum=10)
 KIOSCO_LEASE_IDLE = env_int("KIOSCO_LEASE_IDLE", 180, minimum=10)
 
+# --- Subscriptions & billing (see kiosco/subscriptions/CONTEXT.md) ------------------
+# Who charges: "demo" (embedded edition: no payment, instant, labelled TEST MODE),
+# "webhook" (any billing system posts signed events to /billing/webhook/) or "stripe"
+# (Stripe posts to /billing/stripe/webhook/, verified with the stripe library).
+KIOSCO_BILLING_PROVIDER = env_str("KIOSCO_BILLING_PROVIDER", "demo")
+if KIOSCO_BILLING_PROVIDER not in ("demo", "webhook", "stripe"):
+    raise ImproperlyConfigured(
+        f"KIOSCO_BILLING_PROVIDER must be demo, webhook or stripe, got {KIOSCO_BILLING_PROVIDER!r}"
+    )
+# HMAC-SHA256 secret of the generic webhook (header Kiosco-Signature: t=…,v1=…).
+KIOSCO_BILLING_WEBHOOK_SECRET = env_str("KIOSCO_BILLING_WEBHOOK_SECRET", "")
+# Signed webhooks further than this many seconds from now are refused (replays).
+KIOSCO_BILLING_WEBHOOK_TOLERANCE = env_int("KIOSCO_BILLING_WEBHOOK_TOLERANCE", 300, minimum=1)
+# Stripe's endpoint secret (whsec_…) and API key (only the webhook is used today).
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_KEY = env_str("STRIPE_API_KEY", "")
+if KIOSCO_BILLING_PROVIDER == "webhook" and not KIOSCO_BILLING_WEBHOOK_SECRET and not DEBUG:
+    raise ImproperlyConfigured("KIOSCO_BILLING_PROVIDER=webhook needs KIOSCO_BILLING_WEBHOOK_SECRET.")
+if KIOSCO_BILLING_PROVIDER == "stripe" and not STRIPE_WEBHOOK_SECRET and not DEBUG:
+    raise ImproperlyConfigured("KIOSCO_BILLING_PROVIDER=stripe needs STRIPE_WEBHOOK_SECRET.")
+# Past due: subscribers keep reading this many days after a failed payment.
+KIOSCO_PAST_DUE_GRACE_DAYS = env_int("KIOSCO_PAST_DUE_GRACE_DAYS", 7, minimum=0)
+# A new version of the terms asks subscribers to accept it at their next visit.
+MIDDLEWARE.append("kiosco.subscriptions.middleware.TermsAcceptanceMiddleware")
+KIOSCO_DEMO_LOADERS.append("kiosco.subscriptions.demo.load_personas")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

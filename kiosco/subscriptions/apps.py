@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class SubscriptionsConfig(AppConfig):
     name = "kiosco.subscriptions"
     label = "subscriptions"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from kiosco.subscriptions.models import TermsVersion
+        from kiosco.subscriptions.services.terms import forget_current_terms
+
+        # The middleware caches the current terms id; any change to a version drops it.
+        for signal in (post_save, post_delete):
+            signal.connect(
+                lambda **kwargs: forget_current_terms(),
+                sender=TermsVersion,
+                weak=False,
+                dispatch_uid=f"kiosco-terms-cache-{signal}",
+            )

@@ -1,0 +1,65 @@
+"""The billing boundary: what Kiosco asks of a billing system, and what it hears back.
+
+Kiosco asks through :class:`BillingProvider` (start, change seats, change plan, cancel)
+and hears back through :class:`BillingChange` events, which one service
+(``services.billing_events.receive_billing_change``) applies. ``demo`` answers at once
+(test mode); ``webhook`` and ``stripe`` answer later, by signed webhook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from kiosco.subscriptions.models import Organisation, Plan, Subscription
+
+EVENT_KINDS = ("created", "renewed", "payment_failed", "canceled", "seats_changed", "ended")
+
+
+class BadEvent(ValueError):
+    """A webhook that cannot be read: signature, timestamp or shape. Answered 400."""
+
+
+@dataclass(frozen=True)
+class BillingChange:
+    """One event from a billing system, normalised. ``external_id`` names the
+    subscription in that system; ``occurred_at`` orders events."""
+
+    provider: str
+    event_id: str
+    kind: str
+    external_id: str
+    occurred_at: datetime
+    plan_code: str | None = None
+    seats: int | None = None
+    period_end: datetime | None = None
+    status: str | None = None
+    owner_email: str | None = None
+    organisation: dict[str, str] | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BillingOutcome:
+    """What a request to the billing system did: ``applied`` now (demo), or sent and
+    awaiting the provider's event (``message`` says so to the reader)."""
+
+    applied: bool
+    subscription: Subscription | None = None
+    message: str = ""
+
+
+class BillingProvider(Protocol):
+    code: str
+    test_mode: bool
+
+    def start(
+        self, plan: Plan, *, reader: Any, organisation: Organisation | None, seats: int
+    ) -> BillingOutcome: ...
+
+    def change_seats(self, subscription: Subscription, seats: int) -> BillingOutcome: ...
+
+    def change_plan(self, subscription: Subscription, plan: Plan) -> BillingOutcome: ...
+
+    def cancel(self, subscription: Subscription) -> BillingOutcome: ...

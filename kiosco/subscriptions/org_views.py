@@ -1,0 +1,168 @@
+"""Organisation pages. Every admin page finds its organisation through
+``organisation_for_admin(slug, request.user)``: another tenant's admin gets 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kiosco.subscriptions.billing import get_provider
+from kiosco.subscriptions.forms import DomainForm, InviteForm, SeatsForm
+from kiosco.subscriptions.middleware import SESSION_KEY
+from kiosco.subscriptions.models import Invitation, Seat
+from kiosco.subscriptions.services import seats
+from kiosco.subscriptions.services.organisations import (
+    attest_domain,
+    organisation_for_admin,
+    organisations_open_to,
+    seat_usage,
+)
+from kiosco.subscriptions.services.seats import SeatRefused
+from kiosco.subscriptions.services.subscribe import contract_seats
+
+
+def _back(slug: str) -> HttpResponse:
+    return redirect("subscriptions:org", slug=slug)
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = organisation_for_admin(slug, request.user)
+    subscription = getattr(organisation, "subscription", None)
+    context = {
+        "organisation": organisation,
+        "subscription": subscription,
+        "usage": seat_usage(subscription) if subscription else None,
+        "invite_form": InviteForm(),
+        "seats_form": SeatsForm(initial={"seats": subscription.seats if subscription else 1}),
+        "domain_form": DomainForm(
+            initial={
+                "domain": organisation.domain,
+                "join_enabled": organisation.domain_join_enabled,
+            }
+        ),
+        "test_mode": get_provider().test_mode,
+    }
+    return render(request, "subscriptions/org.html", context)
+
+
+@login_required
+@require_POST
+def change_seats(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = organisation_for_admin(slug, request.user)
+    form = SeatsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a number of seats from 1 to 10000."))
+        return _back(slug)
+    try:
+        outcome = contract_seats(organisation, form.cleaned_data["seats"])
+    except SeatRefused as refused:
+        messages.error(request, refused.message)
+        return _back(slug)
+    if outcome.applied:
+        messages.success(
+            request, _("Your organisation now has %(seats)d seats.") % form.cleaned_data
+        )
+    else:
+        messages.info(request, outcome.message)
+    return _back(slug)
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = organisation_for_admin(slug, request.user)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a valid email address."))
+        return _back(slug)
+    try:
+        seats.invite_to_seat(
+            organisation.subscription,
+            form.cleaned_data["email"],
+            request.user,
+            request.LANGUAGE_CODE,
+        )
+    except SeatRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Invitation sent to %(email)s.") % form.cleaned_data)
+    return _back(slug)
+
+
+@login_required
+@require_POST
+def remove_member(request: HttpRequest, slug: str, seat_id: int) -> HttpResponse:
+    organisation = organisation_for_admin(slug, request.user)
+    seat = get_object_or_404(Seat, pk=seat_id, subscription=organisation.subscription)
+    try:
+        seats.remove_from_seat(seat, request.user)
+    except SeatRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("Member removed. Their access ended now."))
+    return _back(slug)
+
+
+@login_required
+@require_POST
+def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    organisation = organisation_for_admin(slug, request.user)
+    invitation = get_object_or_404(
+        Invitation, pk=invitation_id, subscription=organisation.subscription
+    )
+    seats.revoke_invitation(invitation, request.user)
+    messages.success(request, _("Invitation withdrawn."))
+    return _back(slug)
+
+
+@login_required
+@require_POST
+def domain(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = organisation_for_admin(slug, request.user)
+    form = DomainForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(error) for error in errors))
+        return _back(slug)
+    attest_domain(
+        organisation,
+        form.cleaned_data["domain"] or "",
+        form.cleaned_data["join_enabled"],
+        request.user,
+    )
+    messages.success(request, _("Domain settings saved."))
+    return _back(slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    """A reader on the organisation's open domain takes a seat by themselves."""
+    # Only readers on the organisation's open domain learn that it exists.
+    organisation = next((o for o in organisations_open_to(request.user) if o.slug == slug), None)
+    if organisation is None or not hasattr(organisation, "subscription"):
+        raise Http404
+    if request.method == "POST":
+        try:
+            seats.join_by_domain(organisation, request.user)
+        except SeatRefused as refused:
+            return render(
+                request,
+                "subscriptions/join.html",
+                {"organisation": organisation, "refusal": refused.message},
+                status=409,
+            )
+        request.session.pop(SESSION_KEY, None)
+        messages.success(
+            request, _("You joined %(name)s. Enjoy your reading!") % {"name": organisation.name}
+        )
+        return redirect("subscriptions:mine")
+    return render(
+        request, "subscriptions/join.html", {"organisation": organisation, "refusal": None}
+    )

@@ -1,0 +1,105 @@
+"""Buying and changing a subscription through the billing provider (the reader's side).
+
+Views call these; each checks the rules (verified email, current terms, one seat per
+reader, owner only) and hands the money part to ``billing.get_provider()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kiosco.subscriptions.billing import get_provider
+from kiosco.subscriptions.billing.base import BillingOutcome
+from kiosco.subscriptions.models import Organisation, Plan, Seat, Subscription
+from kiosco.subscriptions.services.entitlements import grants_access
+from kiosco.subscriptions.services.lifecycle import vacate_seat
+from kiosco.subscriptions.services.organisations import create_organisation
+from kiosco.subscriptions.services.seats import SeatRefused, has_verified_email
+from kiosco.subscriptions.services.terms import accept_terms, current_terms
+
+
+def _live(subscription: Subscription) -> bool:
+    return grants_access(
+        subscription.status,
+        subscription.current_period_end,
+        subscription.grace_until,
+        timezone.now(),
+    )
+
+
+def owned_subscription(reader: Any) -> Subscription | None:
+    """The reader's own subscription that still reads (or None)."""
+    for subscription in Subscription.objects.filter(owner_reader_id=reader.pk).select_related(
+        "plan"
+    ):
+        if _live(subscription):
+            return subscription
+    return None
+
+
+def _check_may_subscribe(reader: Any, accepted_terms_id: int | None) -> None:
+    if not has_verified_email(reader):
+        raise SeatRefused("email_not_verified")
+    terms = current_terms()
+    if terms is not None and accepted_terms_id != terms.pk:
+        raise SeatRefused("terms_not_accepted")
+    if terms is not None:
+        accept_terms(reader, terms)
+
+
+def _free_stale_seat(reader: Any, for_organisation: bool) -> None:
+    seat = Seat.objects.filter(holder_id=reader.pk).select_related("subscription").first()
+    if seat is None:
+        return
+    if _live(seat.subscription):
+        if not for_organisation:
+            raise SeatRefused("already_seated")
+        return  # an admin may buy for a company while reading elsewhere
+    vacate_seat(seat, "subscription_ended")  # a dead subscription's seat frees its reader
+
+
+def subscribe(
+    reader: Any,
+    plan: Plan,
+    *,
+    accepted_terms_id: int | None,
+    organisation_name: str = "",
+    seats: int | None = None,
+) -> BillingOutcome:
+    """Subscribe ``reader`` (or a new organisation they administer) to ``plan``."""
+    with transaction.atomic():
+        _check_may_subscribe(reader, accepted_terms_id)
+        _free_stale_seat(reader, plan.for_organisations)
+        organisation: Organisation | None = None
+        if plan.for_organisations:
+            organisation = create_organisation(organisation_name or reader.email, reader)
+        count = seats if plan.seats_chosen_by_buyer and seats else plan.seats
+        return get_provider().start(plan, reader=reader, organisation=organisation, seats=count)
+
+
+def change_plan(reader: Any, plan: Plan) -> BillingOutcome:
+    """Owner only: up now (Digital → Premium opens the second seat), down at period end."""
+    subscription = owned_subscription(reader)
+    if subscription is None or plan.for_organisations or plan.pk == subscription.plan_id:
+        raise SeatRefused("not_allowed")
+    return get_provider().change_plan(subscription, plan)
+
+
+def cancel_subscription(reader: Any) -> BillingOutcome:
+    subscription = owned_subscription(reader)
+    if subscription is None:
+        raise SeatRefused("not_allowed")
+    return get_provider().cancel(subscription)
+
+
+def contract_seats(organisation: Organisation, seats: int) -> BillingOutcome:
+    """ "Contract more accounts": an admin sets the seat count, never below the seats
+    already taken (remove members first)."""
+    subscription = organisation.subscription
+    taken = Seat.objects.filter(subscription=subscription, holder__isnull=False).count()
+    if seats < max(taken, 1):
+        raise SeatRefused("seats_below_taken")
+    return get_provider().change_seats(subscription, seats)

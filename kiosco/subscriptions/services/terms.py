@@ -1,0 +1,71 @@
+"""Versioned terms: the current version, acceptance, rendering.
+
+The current version's id is cached (``cache``) and dropped whenever a version is
+saved, so the per-request check in the middleware costs one cache read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import markdown
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from markdown.treeprocessors import Treeprocessor
+
+from kiosco.readers.events import record
+from kiosco.subscriptions.events import SubscriptionTag
+from kiosco.subscriptions.models import TermsAcceptance, TermsVersion
+
+CACHE_KEY = "kiosco:terms:current"
+_NONE = 0  # cached when no version is published yet
+_SAFE_SCHEMES = ("http://", "https://", "mailto:", "/", "#")
+
+
+def current_terms() -> TermsVersion | None:
+    return TermsVersion.objects.filter(published_at__lte=timezone.now()).first()
+
+
+def current_terms_id() -> int | None:
+    cached = cache.get(CACHE_KEY)
+    if cached is None:
+        version = current_terms()
+        cached = version.pk if version else _NONE
+        cache.set(CACHE_KEY, cached, 300)
+    return cached or None
+
+
+def forget_current_terms() -> None:
+    cache.delete(CACHE_KEY)
+
+
+def has_accepted(reader: Any, version_id: int | None) -> bool:
+    if version_id is None:
+        return True
+    return TermsAcceptance.objects.filter(reader_id=reader.pk, version_id=version_id).exists()
+
+
+def accept_terms(reader: Any, version: TermsVersion) -> TermsAcceptance:
+    """Record that ``reader`` accepted ``version`` now (once per version)."""
+    acceptance, created = TermsAcceptance.objects.get_or_create(reader=reader, version=version)
+    if created:
+        record(SubscriptionTag.TERMS_ACCEPTED, reader=reader, version=version.version)
+    return acceptance
+
+
+class _DropUnsafeLinks(Treeprocessor):
+    def run(self, root: Any) -> None:
+        for element in root.iter("a"):
+            if not element.get("href", "").lower().startswith(_SAFE_SCHEMES):
+                element.set("href", "#")
+
+
+def render_markdown(text: str) -> SafeString:
+    """Markdown to HTML with raw HTML escaped (not passed through) and only ordinary
+    link schemes kept, so an admin's paste cannot inject script into the page."""
+    md = markdown.Markdown(extensions=["extra"])
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    md.treeprocessors.register(_DropUnsafeLinks(md), "drop_unsafe_links", 0)
+    return mark_safe(md.convert(text))

@@ -1,0 +1,210 @@
+"""The generic billing webhook, driven with real signed payloads."""
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from kiosco.subscriptions.billing.webhook import sign
+from kiosco.subscriptions.models import BillingEvent, Seat, Subscription
+from kiosco.subscriptions.services import entitlements_for
+from tests.support.personas import make_reader
+
+SECRET = "whsec_test_kiosco_0123456789"
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
+
+
+def later(days):
+    return (T0 + timedelta(days=days)).isoformat()
+
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _secret(settings):
+    settings.KIOSCO_BILLING_WEBHOOK_SECRET = SECRET
+
+
+@pytest.fixture
+def owner(db):
+    return make_reader("olga@example.com", None)
+
+
+def event(event_id, kind, at_hours, **subscription):
+    subscription.setdefault("id", "sub_42")
+    return {
+        "id": event_id,
+        "type": kind,
+        "created": int((T0 + timedelta(hours=at_hours)).timestamp()),
+        "subscription": subscription,
+    }
+
+
+def post(client, payload, secret=SECRET, timestamp=None, header=None):
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    signature = header if header is not None else sign(body, secret, timestamp or int(time.time()))
+    return client.post(
+        "/billing/webhook/", body, content_type="application/json", HTTP_KIOSCO_SIGNATURE=signature
+    )
+
+
+def created(at=0, **extra):
+    fields = {"plan": "premium", "owner_email": "olga@example.com", "period_end": later(30)}
+    fields.update(extra)
+    return event(f"evt_created_{at}", "created", at, **fields)
+
+
+def test_it_creates_a_subscription_from_a_signed_event(client, owner):
+    response = post(client, created())
+    assert response.status_code == 200 and response.json()["outcome"] == "applied"
+    subscription = Subscription.objects.get(external_id="sub_42")
+    assert subscription.provider == "webhook" and subscription.plan.code == "premium"
+    assert Seat.objects.get(subscription=subscription, number=1).holder == owner
+
+
+@pytest.mark.parametrize(
+    "header", ["", "t=1", "v1=abc", "t=abc,v1=00", "t=1,v1=" + "0" * 64, "garbage"]
+)
+def test_it_rejects_a_bad_signature_with_400(client, owner, header):
+    response = post(client, created(), header=header)
+    assert response.status_code == 400 and "error" in response.json()
+    assert not BillingEvent.objects.exists()
+
+
+def test_it_rejects_a_body_signed_with_another_secret(client, owner):
+    response = post(client, created(), secret="whsec_someone_else")
+    assert response.status_code == 400 and response.json() == {"error": "signature does not match"}
+
+
+def test_it_rejects_an_old_signature_as_a_replay(client, owner):
+    response = post(client, created(), timestamp=int(time.time()) - 301)
+    assert response.status_code == 400 and "tolerance" in response.json()["error"]
+    assert not Subscription.objects.exists()
+
+
+def test_it_applies_a_replayed_event_only_once(client, owner):
+    body = json.dumps(created()).encode()
+    first, second = post(client, body), post(client, body)
+    assert first.json()["duplicate"] is False and second.json()["duplicate"] is True
+    assert Subscription.objects.count() == 1 and BillingEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[]",
+        json.dumps(
+            {"id": "e", "type": "exploded", "created": 1, "subscription": {"id": "s"}}
+        ).encode(),
+        json.dumps(
+            {"id": "e", "type": "created", "created": "yesterday", "subscription": {"id": "s"}}
+        ).encode(),
+        json.dumps({"id": "e", "type": "created", "created": 1, "subscription": "s"}).encode(),
+        json.dumps(
+            {"id": 5, "type": "created", "created": 1, "subscription": {"id": "s"}}
+        ).encode(),
+        json.dumps(
+            {
+                "id": "e",
+                "type": "seats_changed",
+                "created": 1,
+                "subscription": {"id": "s", "seats": -3},
+            }
+        ).encode(),
+        '{"id": "\u00e9\ud800"}'.encode("utf-8", "surrogatepass"),
+    ],
+)
+def test_it_answers_bad_input_with_a_json_400(client, owner, body):
+    response = post(client, body)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+
+
+def test_it_refuses_get(client):
+    assert client.get("/billing/webhook/").status_code == 405
+
+
+def test_it_records_an_event_naming_an_unknown_plan_as_rejected(client, owner):
+    response = post(client, created(plan="platinum"))
+    assert response.status_code == 200 and response.json()["outcome"] == "rejected"
+    assert "platinum" in BillingEvent.objects.get().detail
+
+
+def test_it_follows_the_lifecycle(client, owner):
+    post(client, created())
+    post(client, event("evt_fail", "payment_failed", 1))
+    subscription = Subscription.objects.get()
+    assert subscription.status == "past_due" and subscription.grace_until == T0 + timedelta(
+        hours=1, days=7
+    )
+    post(client, event("evt_renew", "renewed", 2, period_end=later(60)))
+    subscription.refresh_from_db()
+    assert subscription.status == "active" and subscription.grace_until is None
+    post(client, event("evt_seats", "seats_changed", 3, seats=4))
+    assert Seat.objects.filter(subscription=subscription).count() == 4
+    post(client, event("evt_cancel", "canceled", 4))
+    subscription.refresh_from_db()
+    assert subscription.status == "canceled"
+
+
+def test_it_ignores_an_event_older_than_the_last_applied(client, owner):
+    post(client, created())
+    post(client, event("evt_renew", "renewed", 5, period_end=later(60)))
+    late = post(client, event("evt_fail_late", "payment_failed", 3))  # happened before the renewal
+    assert late.json()["outcome"] == "ignored_older"
+    assert Subscription.objects.get().status == "active"
+    assert BillingEvent.objects.filter(event_id="evt_fail_late").exists()  # kept, not lost
+
+
+def test_it_holds_events_that_arrive_before_their_created(client, owner):
+    early = post(client, event("evt_cancel", "canceled", 2))
+    assert early.json()["outcome"] == "pending"
+    assert not Subscription.objects.exists()
+    post(client, created(at=0))
+    subscription = Subscription.objects.get()
+    assert subscription.status == "canceled"  # created, then canceled: in event order
+    assert set(BillingEvent.objects.values_list("outcome", flat=True)) == {"applied"}
+
+
+def test_it_reaches_the_same_state_in_any_delivery_order(client, owner):
+    events = [
+        created(at=0),
+        event("evt_fail", "payment_failed", 1),
+        event("evt_renew", "renewed", 2, period_end=later(60), seats=3),
+        event("evt_fail2", "payment_failed", 3),
+    ]
+    (
+        post(client, events[3]),
+        post(client, events[1]),
+        post(client, events[0]),
+        post(client, events[2]),
+    )
+    subscription = Subscription.objects.get()
+    # Newest news wins: the failure at hour 3. The renewal at hour 2 is older than it
+    # and is ignored — but it is stored (nothing lost).
+    assert subscription.status == "past_due"
+    assert BillingEvent.objects.count() == 4
+
+
+def test_it_ends_access_when_the_billing_system_ends_it(client, owner, monkeypatch):
+    released = []
+    monkeypatch.setattr(
+        "kiosco.subscriptions.services.lifecycle.release_seat", lambda s, r: released.append(r)
+    )
+    post(client, created())
+    assert entitlements_for(owner).can_read_subscriber_content
+    post(client, event("evt_end", "ended", 1))
+    assert not entitlements_for(owner).can_read_subscriber_content
+    assert released == ["subscription_ended", "subscription_ended"]
+
+
+def test_it_creates_an_organisation_from_an_event(client, db):
+    admin = make_reader("ada@initech.example", None)
+    organisation = {"slug": "initech", "name": "Initech", "admin_email": "ada@initech.example"}
+    post(client, created(plan="business", seats=10, owner_email=None, organisation=organisation))
+    subscription = Subscription.objects.get()
+    assert subscription.organisation.name == "Initech" and subscription.seats == 10
+    assert subscription.organisation.admins.get() == admin

@@ -1,0 +1,189 @@
+import re
+
+import pytest
+from django.core import mail
+
+from kiosco.lib.models import Confirmation
+from kiosco.subscriptions.models import Invitation, Seat, Subscription
+from kiosco.subscriptions.services import entitlements_for, seats
+from kiosco.subscriptions.services.seats import SeatRefused
+from tests.support.personas import make_reader
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+@pytest.fixture
+def released(monkeypatch):
+    """Seats whose leases were released (kiosco.leases.services.release_seat)."""
+    calls: list[tuple[int, str]] = []
+    monkeypatch.setattr(
+        "kiosco.subscriptions.services.lifecycle.release_seat",
+        lambda seat_id, reason: calls.append((seat_id, reason)) or 0,
+    )
+    return calls
+
+
+def _free_carols_seat(people):
+    seat = Seat.objects.get(holder=people.carol)
+    seats.remove_from_seat(seat, people.bob)
+
+
+def _invite(client, owner, email, django_capture_on_commit_callbacks):
+    client.force_login(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/subscription/invite/", {"email": email})
+    assert response.status_code == 302
+    return re.search(r"/invitations/([\w-]+)/", mail.outbox[-1].body).group(1)
+
+
+def test_it_emails_an_invitation_and_a_get_never_accepts(
+    client, people, erin, django_capture_on_commit_callbacks
+):
+    _free_carols_seat(people)
+    key = _invite(client, people.bob, "erin@example.com", django_capture_on_commit_callbacks)
+    assert mail.outbox[-1].to == ["erin@example.com"]
+    client.force_login(erin)
+    for _ in range(3):  # a mail scanner, a preview, the reader: all GETs
+        response = client.get(f"/invitations/{key}/")
+        assert response.status_code == 200
+        assert b"Accept the invitation" in response.content
+    assert not Seat.objects.filter(holder=erin).exists()
+    assert Confirmation.objects.get(key=key).used_at is None
+
+
+def test_it_seats_the_invitee_on_post(client, people, erin, django_capture_on_commit_callbacks):
+    _free_carols_seat(people)
+    key = _invite(client, people.bob, "erin@example.com", django_capture_on_commit_callbacks)
+    client.force_login(erin)
+    response = client.post(f"/invitations/{key}/")
+    assert response.status_code == 302
+    assert entitlements_for(erin).plan_code == "premium"
+    assert Invitation.objects.get().state == Invitation.State.ACCEPTED
+
+
+def test_it_answers_a_second_accept_with_a_clear_message(
+    client, people, erin, django_capture_on_commit_callbacks
+):
+    _free_carols_seat(people)
+    key = _invite(client, people.bob, "erin@example.com", django_capture_on_commit_callbacks)
+    client.force_login(erin)
+    client.post(f"/invitations/{key}/")
+    again = client.post(f"/invitations/{key}/")
+    assert again.status_code == 200
+    assert b"already accepted this invitation" in again.content
+    client.force_login(people.alice)
+    other = client.post(f"/invitations/{key}/")
+    assert other.status_code == 410
+    assert b"already used" in other.content
+
+
+def test_it_refuses_to_invite_when_every_seat_is_taken(client, people, erin):
+    client.force_login(people.bob)
+    response = client.post("/subscription/invite/", {"email": "erin@example.com"}, follow=True)
+    assert "Every seat on this subscription is taken" in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_it_refuses_joining_past_the_last_seat_with_the_reason(
+    client, people, erin, django_capture_on_commit_callbacks
+):
+    _free_carols_seat(people)
+    key = _invite(client, people.bob, "erin@example.com", django_capture_on_commit_callbacks)
+    late = make_reader("frank@example.com", None)
+    seats.take_seat(Subscription.objects.get(owner_reader=people.bob), late)  # the seat goes first
+    client.force_login(erin)
+    response = client.post(f"/invitations/{key}/")
+    assert response.status_code == 409
+    assert "Every seat on this subscription is taken" in response.content.decode()
+    assert Confirmation.objects.get(key=key).used_at is None  # refused: the link still works
+
+
+def test_it_refuses_the_owner_and_an_already_seated_reader(
+    client, people, django_capture_on_commit_callbacks
+):
+    _free_carols_seat(people)
+    client.force_login(people.bob)
+    response = client.post("/subscription/invite/", {"email": "bob@example.com"}, follow=True)
+    assert "cannot take a second seat on your own subscription" in response.content.decode()
+    key = _invite(client, people.bob, "someone@example.com", django_capture_on_commit_callbacks)
+    response = client.post(f"/invitations/{key}/")
+    assert response.status_code == 409 and b"own subscription" in response.content
+    client.force_login(people.alice)
+    response = client.post(f"/invitations/{key}/")
+    assert response.status_code == 409
+    assert b"already read on a subscription" in response.content
+
+
+def test_it_refuses_an_invitee_without_a_verified_email(
+    client, people, django_capture_on_commit_callbacks
+):
+    from kiosco.readers.models import Reader
+
+    _free_carols_seat(people)
+    key = _invite(client, people.bob, "gina@example.com", django_capture_on_commit_callbacks)
+    gina = Reader.objects.create_user(email="gina@example.com")
+    client.force_login(gina)
+    response = client.post(f"/invitations/{key}/")
+    assert response.status_code == 409 and b"Verify your email" in response.content
+
+
+def test_it_shows_sign_in_and_sign_up_to_an_anonymous_visitor(
+    client, people, django_capture_on_commit_callbacks
+):
+    _free_carols_seat(people)
+    key = _invite(client, people.bob, "erin@example.com", django_capture_on_commit_callbacks)
+    client.logout()
+    response = client.post(f"/invitations/{key}/")
+    assert response.status_code == 200
+    assert b"Sign in to accept" in response.content and b"own email" in response.content
+
+
+def test_it_has_distinct_pages_for_malformed_and_withdrawn_links(
+    client, people, django_capture_on_commit_callbacks
+):
+    assert client.get("/invitations/nonsense/").status_code == 404
+    _free_carols_seat(people)
+    key = _invite(client, people.bob, "erin@example.com", django_capture_on_commit_callbacks)
+    client.post(f"/subscription/invitations/{Invitation.objects.get().pk}/revoke/")
+    response = client.get(f"/invitations/{key}/")
+    assert response.status_code == 410 and b"expired" in response.content
+
+
+def test_it_ends_access_at_once_when_the_owner_revokes(
+    client, people, released, django_capture_on_commit_callbacks
+):
+    seat = Seat.objects.get(holder=people.carol)
+    client.force_login(people.bob)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/subscription/seats/{seat.pk}/revoke/")
+    assert response.status_code == 302
+    assert not entitlements_for(people.carol).can_read_subscriber_content
+    assert released == [(seat.pk, "seat_revoked")]
+    assert mail.outbox[-1].to == ["carol@example.com"]
+    assert (
+        "ha terminado tu acceso" in mail.outbox[-1].body
+        or "ended your access" in mail.outbox[-1].body
+    )
+
+
+def test_it_lets_the_owner_re_invite_after_revoking(
+    client, people, released, django_capture_on_commit_callbacks
+):
+    _free_carols_seat(people)
+    key = _invite(client, people.bob, "carol@example.com", django_capture_on_commit_callbacks)
+    client.force_login(people.carol)
+    assert client.post(f"/invitations/{key}/").status_code == 302
+    assert entitlements_for(people.carol).can_read_subscriber_content
+
+
+def test_it_never_revokes_the_owners_own_seat(client, people):
+    seat = Seat.objects.get(holder=people.bob)
+    with pytest.raises(SeatRefused):
+        seats.remove_from_seat(seat, people.bob)
+
+
+def test_it_hides_another_owners_seats(client, people):
+    seat = Seat.objects.get(holder=people.carol)
+    client.force_login(people.alice)
+    assert client.post(f"/subscription/seats/{seat.pk}/revoke/").status_code == 404
+    assert entitlements_for(people.carol).can_read_subscriber_content

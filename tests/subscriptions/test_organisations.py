@@ -1,0 +1,148 @@
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from kiosco.subscriptions.models import Invitation, Organisation, Seat, Subscription
+from kiosco.subscriptions.services import entitlements_for, lifecycle
+from kiosco.subscriptions.services.organisations import create_organisation
+from tests.support.personas import make_reader
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def globex(people):
+    """Another tenant, administered by erin."""
+    erin = make_reader("erin@globex.example", None)
+    organisation = create_organisation("Globex", erin, slug="globex")
+    from kiosco.subscriptions.models import Plan
+
+    lifecycle.start_subscription(
+        Plan.objects.get(code="business"), organisation=organisation, seats=3, first_holder=erin
+    )
+    return organisation
+
+
+def _acme_urls(people):
+    subscription = people.acme.subscription
+    seat = Seat.objects.get(subscription=subscription, holder=people.dave)
+    invitation = Invitation.objects.create(subscription=subscription, email="x@acme.example")
+    return [
+        ("get", "/org/acme/", {}),
+        ("post", "/org/acme/seats/", {"seats": "50"}),
+        ("post", "/org/acme/invite/", {"email": "spy@globex.example"}),
+        ("post", f"/org/acme/members/{seat.pk}/remove/", {}),
+        ("post", f"/org/acme/invitations/{invitation.pk}/revoke/", {}),
+        (
+            "post",
+            "/org/acme/domain/",
+            {"domain": "globex.example", "attest": "on", "join_enabled": "on"},
+        ),
+        ("get", "/org/acme/join/", {}),
+        ("post", "/org/acme/join/", {}),
+    ]
+
+
+def test_it_refuses_every_organisation_url_to_another_tenants_admin(client, people, globex):
+    client.force_login(globex.admins.get())
+    for method, url, data in _acme_urls(people):
+        response = getattr(client, method)(url, data)
+        assert response.status_code in (403, 404), (url, response.status_code)
+        assert b"Acme" not in response.content, url
+    acme = Organisation.objects.get(slug="acme")
+    assert acme.subscription.seats == 5 and acme.domain == ""
+    assert Seat.objects.filter(holder=people.dave).exists()
+    assert not Invitation.objects.filter(email="spy@globex.example").exists()
+
+
+def test_it_shows_the_admin_seat_usage(client, people):
+    client.force_login(people.dave)
+    response = client.get("/org/acme/")
+    assert response.status_code == 200
+    assert "1 of 5 seats taken" in response.content.decode()
+    assert "TEST MODE" in response.content.decode()
+
+
+def test_it_lets_an_admin_contract_more_accounts(client, people):
+    client.force_login(people.dave)
+    response = client.post("/org/acme/seats/", {"seats": "8"}, follow=True)
+    assert "now has 8 seats" in response.content.decode()
+    assert Seat.objects.filter(subscription=people.acme.subscription).count() == 8
+
+
+def test_it_refuses_fewer_seats_than_members(client, people):
+    client.force_login(people.dave)
+    response = client.post("/org/acme/seats/", {"seats": "0"}, follow=True)
+    assert "from 1 to 10000" in response.content.decode()
+    assert Subscription.objects.get(organisation=people.acme).seats == 5
+
+
+def test_it_lets_an_admin_invite_and_remove_a_member(
+    client, people, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr("kiosco.subscriptions.services.lifecycle.release_seat", lambda *a: 0)
+    client.force_login(people.dave)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/org/acme/invite/", {"email": "erin@example.com"})
+    assert "Acme Corporation offers you a seat" in mail.outbox[-1].body
+    erin = make_reader("erin@example.com", None)
+    key = mail.outbox[-1].body.split("/invitations/")[1].split("/")[0]
+    client.force_login(erin)
+    client.post(f"/invitations/{key}/")
+    assert entitlements_for(erin).organisation_name == "Acme Corporation"
+    assert (
+        "Your access is given by Acme Corporation" in client.get("/subscription/").content.decode()
+    )
+    seat = Seat.objects.get(holder=erin)
+    client.force_login(people.dave)
+    client.post(f"/org/acme/members/{seat.pk}/remove/")
+    assert not entitlements_for(erin).can_read_subscriber_content
+
+
+def test_it_lets_a_verified_domain_join_while_seats_last(client, people):
+    client.force_login(people.dave)
+    client.post(
+        "/org/acme/domain/", {"domain": "acme.example", "attest": "on", "join_enabled": "on"}
+    )
+    assert Organisation.objects.get(slug="acme").domain_open
+    newcomers = [make_reader(f"n{n}@acme.example", None) for n in range(5)]
+    codes = []
+    for reader in newcomers:
+        client.force_login(reader)
+        codes.append(client.post("/org/acme/join/").status_code)
+    assert codes == [302, 302, 302, 302, 409]
+    assert (
+        "Every seat on this subscription is taken"
+        in client.post("/org/acme/join/").content.decode()
+    )
+
+
+def test_it_refuses_an_unverified_domain_address(client, people):
+    from allauth.account.models import EmailAddress
+
+    client.force_login(people.dave)
+    client.post(
+        "/org/acme/domain/", {"domain": "acme.example", "attest": "on", "join_enabled": "on"}
+    )
+    unverified = make_reader("sneaky@acme.example", None)
+    EmailAddress.objects.filter(user=unverified).update(verified=False)
+    client.force_login(unverified)
+    assert client.post("/org/acme/join/").status_code == 404
+    assert not Seat.objects.filter(holder=unverified).exists()
+
+
+def test_it_requires_an_attestation_for_a_domain(client, people):
+    client.force_login(people.dave)
+    response = client.post(
+        "/org/acme/domain/", {"domain": "acme.example", "join_enabled": "on"}, follow=True
+    )
+    assert "controls this domain" in response.content.decode()
+    assert Organisation.objects.get(slug="acme").domain_verified_at is None
+
+
+def test_it_keeps_joining_closed_until_the_admin_opens_it(client, people):
+    Organisation.objects.filter(slug="acme").update(
+        domain="acme.example", domain_verified_at=timezone.now()
+    )
+    client.force_login(make_reader("n@acme.example", None))
+    assert client.get("/org/acme/join/").status_code == 404

@@ -1,0 +1,81 @@
+"""Two people racing for the last seat, each on their own database connection."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from kiosco.subscriptions.models import Organisation, Seat
+from kiosco.subscriptions.services import seats
+from kiosco.subscriptions.services.seats import SeatRefused
+from tests.support.personas import make_reader, personas
+
+
+def _race(target, contenders):
+    barrier = threading.Barrier(len(contenders))
+    results: dict[str, str] = {}
+
+    def run(reader):
+        try:
+            barrier.wait()
+            target(reader)
+            results[reader.email] = "seated"
+        except SeatRefused as refused:
+            results[reader.email] = refused.code
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    threads = [threading.Thread(target=run, args=(reader,)) for reader in contenders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_lets_exactly_one_of_two_racers_take_the_last_seat():
+    people = personas()
+    acme = people.acme.subscription
+    for n in range(3):  # seats 2-4 taken; seat 5 is the last
+        seats.take_seat(acme, make_reader(f"member{n}@acme.example", None))
+    Organisation.objects.filter(pk=people.acme.pk).update(
+        domain="acme.example", domain_join_enabled=True, domain_verified_at="2026-01-01T00:00Z"
+    )
+    racers = [make_reader(f"racer{n}@acme.example", None) for n in range(2)]
+    organisation = Organisation.objects.get(pk=people.acme.pk)
+
+    results = _race(lambda reader: seats.join_by_domain(organisation, reader), racers)
+
+    assert sorted(results.values()) == ["no_seats_left", "seated"], (connection.vendor, results)
+    assert Seat.objects.filter(subscription=acme, holder__isnull=False).count() == 5
+    assert Seat.objects.filter(holder__in=racers).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_never_seats_one_reader_twice_when_they_race_two_invitations():
+    people = personas()
+    Seat.objects.filter(holder=people.carol).update(holder=None)
+    erin = make_reader("erin@example.com", None)
+    subscriptions = [people.acme.subscription, people.bob.owned_subscriptions.get()]
+
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run(subscription):
+        try:
+            barrier.wait()
+            seats.take_seat(subscription, erin)
+            outcomes.append("seated")
+        except SeatRefused as refused:
+            outcomes.append(refused.code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in subscriptions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["already_seated", "seated"]
+    assert Seat.objects.filter(holder=erin).count() == 1

@@ -1,0 +1,80 @@
+import pytest
+from django.utils import timezone
+
+from kiosco.subscriptions.models import TermsAcceptance, TermsVersion
+from kiosco.subscriptions.services.terms import accept_terms, render_markdown
+
+pytestmark = pytest.mark.django_db
+
+
+def _publish(version, body="# Terms\n\nRead carefully.", body_es="# Condiciones"):
+    return TermsVersion.objects.create(
+        version=version, body=body, body_es=body_es, published_at=timezone.now()
+    )
+
+
+def test_it_renders_markdown_and_escapes_raw_html():
+    html = render_markdown(
+        "# Hello\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) [y](https://ok.example)"
+    )
+    assert "<h1>Hello</h1>" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "javascript:" not in html and 'href="https://ok.example"' in html
+
+
+def test_it_serves_the_current_and_each_version(client):
+    _publish("1", body="# Old")
+    _publish("2", body="# New", body_es="# Nuevas")
+    assert b"<h1>New</h1>" in client.get("/terms/").content
+    assert b"<h1>Old</h1>" in client.get("/terms/1/").content
+    assert b"Nuevas" in client.get("/terms/", HTTP_ACCEPT_LANGUAGE="es").content
+    assert client.get("/terms/9/").status_code == 404
+
+
+def test_it_asks_a_subscriber_to_accept_a_new_version_at_the_next_visit(client, people):
+    first = _publish("1")
+    accept_terms(people.alice, first)
+    client.force_login(people.alice)
+    assert client.get("/subscription/").status_code == 200
+    second = _publish("2", body="# Version two")
+    response = client.get("/subscription/")
+    assert response.status_code == 302 and response.url.startswith("/terms/accept/?next=")
+    page = client.get(response.url)
+    assert b"Version two" in page.content
+    done = client.post(
+        "/terms/accept/", {"version": second.pk, "accept": "on", "next": "/subscription/"}
+    )
+    assert done.status_code == 302 and done.url == "/subscription/"
+    assert TermsAcceptance.objects.filter(reader=people.alice, version=second).exists()
+    assert client.get("/subscription/").status_code == 200
+
+
+def test_it_does_not_ask_readers_without_a_subscription(client, erin):
+    _publish("1")
+    client.force_login(erin)
+    assert client.get("/subscription/").status_code == 200
+
+
+def test_it_refuses_an_offsite_next(client, people):
+    version = _publish("1")
+    client.force_login(people.alice)
+    done = client.post(
+        "/terms/accept/", {"version": version.pk, "accept": "on", "next": "https://evil.example/"}
+    )
+    assert done.url == "/"
+
+
+def test_it_costs_no_query_once_checked(client, people, django_assert_max_num_queries):
+    version = _publish("1")
+    accept_terms(people.alice, version)
+    client.force_login(people.alice)
+    client.get("/plans/")
+    from django.test import RequestFactory
+
+    from kiosco.subscriptions.middleware import TermsAcceptanceMiddleware
+
+    request = RequestFactory().get("/somewhere/")
+    request.user = people.alice
+    request.session = {"kiosco_terms_checked": version.pk}
+    with django_assert_max_num_queries(0):
+        assert TermsAcceptanceMiddleware(lambda r: None)._must_accept(request) is False
