@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # readers: X-Forwarded-* count only from KIOSCO_TRUSTED_PROXIES (kiosco/lib/client_ip.py).
+    "kiosco.lib.client_ip.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

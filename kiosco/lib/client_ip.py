@@ -10,10 +10,10 @@ ignored entirely: a client cannot rotate it to dodge a per-IP rate limit.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -62,3 +62,23 @@ def client_ip(request: HttpRequest, proxies: Sequence[Network]) -> str | None:
         if not _trusted(address, proxies):
             break
     return str(nearest)
+
+
+class ForwardedHeadersMiddleware:
+    """Drops ``X-Forwarded-*`` headers that did not come from a trusted proxy, so that
+    Django's SECURE_PROXY_SSL_HEADER (``X-Forwarded-Proto``) and anything else reading
+    them believe only our own proxies. Place it first in MIDDLEWARE."""
+
+    HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from kiosco.readers.app_settings import trusted_proxies
+
+        peer = _address(request.META.get("REMOTE_ADDR", ""))
+        if peer is None or not _trusted(peer, trusted_proxies()):
+            for header in self.HEADERS:
+                request.META.pop(header, None)
+        return self.get_response(request)

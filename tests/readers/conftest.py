@@ -28,7 +28,9 @@ def _fast_hasher_and_clean_limits(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _on_commit_runs_at_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+def _on_commit_runs_at_once(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Most tests run inside one rolled-back transaction (a flush per test costs ~2 s
     on PostgreSQL), where on_commit callbacks would never fire: run them at once, as
     in autocommit. Tests marked ``transaction=True`` keep the real behaviour."""

@@ -70,3 +70,32 @@ def test_it_tells_the_old_address_when_the_email_changes(smtp_server, alice):
     notice = smtp_server.wait_for(to="alice@example.com")
     assert "alice.new@example.com" in body(notice)
     assert Reader.objects.get(pk=alice.pk).email == "alice.new@example.com"
+
+
+def test_it_sends_the_password_change_notice_in_the_readers_language(smtp_server):
+    make_reader("elena@example.com", language="es")
+    browser = sign_in("elena@example.com")
+    new = "otra frase bastante larga"
+    browser.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": new, "password2": new},
+    )
+    notice = smtp_server.wait_for(to="elena@example.com")
+    assert "se ha cerrado la sesión en todos los demás dispositivos" in body(notice)
+
+
+def test_it_releases_every_lease_on_a_reset(smtp_server, alice, monkeypatch):
+    released = []
+    monkeypatch.setattr(
+        "kiosco.leases.services.release_all_for_reader",
+        lambda reader_id, reason: released.append((reader_id, reason)) or 0,
+    )
+    phone = sign_in("alice@example.com")
+    browser = Client()
+    browser.post("/accounts/password/reset/", {"email": "alice@example.com"})
+    [link] = [u for u in links(smtp_server.wait_for(to="alice@example.com")) if "/key/" in u]
+    form_page = browser.get(_path(link), follow=True)
+    new = "a brand new passphrase"
+    browser.post(form_page.redirect_chain[-1][0], {"password1": new, "password2": new})
+    assert released == [(alice.pk, "account:password:reset")]
+    assert phone.get("/account/").status_code == 302

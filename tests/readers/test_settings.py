@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from kiosco.lib.client_ip import client_ip, parse_trusted_proxies
 from kiosco.lib.email import email_settings
@@ -70,3 +70,14 @@ def test_it_stops_at_garbage_written_into_the_header():
     proxies = parse_trusted_proxies(["10.0.0.1"])
     assert client_ip(_request("10.0.0.1", "not-an-ip"), proxies) == "10.0.0.1"
     assert client_ip(_request("10.0.0.1"), proxies) == "10.0.0.1"
+
+
+def test_it_believes_forwarded_proto_only_from_a_trusted_proxy(db, settings):
+    settings.KIOSCO_TRUSTED_PROXIES = ["10.0.0.1"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    spoofed = Client().get("/accounts/login/", HTTP_X_FORWARDED_PROTO="https")
+    assert not spoofed.cookies["kiosco_device"]["secure"]
+    proxied = Client().get(
+        "/accounts/login/", HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR="10.0.0.1"
+    )
+    assert proxied.cookies["kiosco_device"]["secure"]
