@@ -69,6 +69,9 @@ class Article(models.Model):
     language = models.CharField(max_length=8, choices=LANGUAGES, default="en")
     access = models.CharField(max_length=16, choices=Access.choices, default=Access.SUBSCRIBERS)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Set by the importer (a hash of the headline) so re-importing a text updates the
+    # same article even after its slug was edited; empty for articles made by hand.
+    source_key = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -77,6 +80,13 @@ class Article(models.Model):
     class Meta:
         ordering = ["-published_at", "-id"]
         indexes = [models.Index(fields=["section", "-published_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_key"],
+                condition=~models.Q(source_key=""),
+                name="article_source_key_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.headline

@@ -1,0 +1,118 @@
+"""`kiosco import-article`: the command around ``services.import_article``."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from kiosco.newsroom.importer import MAX_BYTES
+from kiosco.newsroom.models import Article, Block, Section
+
+FIXTURES = Path(__file__).parent / "fixtures"
+INTERVIEW = FIXTURES / "interview_en_furniture_es.txt"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def science() -> Section:
+    return Section.objects.create(slug="science", name="Science")
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("import_article", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_it_prints_the_import_as_json(science):
+    report = json.loads(run(str(INTERVIEW), "--section", "science", "--json"))
+    assert report["slug"] == "a-lighthouse-is-a-clock-that-nobody-winds-any-more"
+    assert report["headline"] == '"A lighthouse is a clock that nobody winds any more"'
+    assert report["standfirst"].startswith("The last keeper of the Cap Roig light")
+    assert report["language"] == "en"
+    assert report["blocks"] == {
+        "paragraph": 1, "heading": 0, "question": 5, "answer": 6, "quote": 0,
+    }  # fmt: skip
+    assert report["turns"] == 10
+    assert report["dropped"][0] == "Recibe nuestra newsletter cada mañana en tu correo"
+    assert len(report["dropped"]) == 6
+    article = Article.objects.get(slug=report["slug"])
+    assert (article.section, article.access, article.byline) == (
+        science, "subscribers", "Test Writer",
+    )  # fmt: skip
+    assert article.published_at is not None
+    assert [a.name for a in article.authors.all()] == ["Test Writer"]
+
+
+def test_it_updates_the_same_article_when_run_again(science):
+    first = json.loads(run(str(INTERVIEW), "--section", "science", "--json"))
+    again = json.loads(run(str(INTERVIEW), "--access", "free", "--draft", "--json"))
+    assert (first["created"], again["created"]) == (True, False)
+    article = Article.objects.get()
+    assert (article.access, article.published_at, article.section) == ("free", None, science)
+    assert Block.objects.filter(article=article).count() == 12
+
+
+def test_it_prints_a_summary_with_the_dropped_lines(science):
+    out = run(str(INTERVIEW), "--section", "Science")
+    assert out.startswith("Imported 'a-lighthouse-is-a-clock-that-nobody-winds-any-more'")
+    assert "  dropped: Compartir" in out
+
+
+def test_it_refuses_an_unknown_section_and_lists_the_known_ones(science):
+    with pytest.raises(CommandError, match="unknown section 'sport'; known sections: science"):
+        run(str(INTERVIEW), "--section", "sport")
+    assert not Article.objects.exists()
+
+
+def test_it_creates_a_section_when_asked(db):
+    run(str(INTERVIEW), "--section", "Coast Life", "--create-section")
+    section = Section.objects.get(slug="coast-life")
+    assert section.name == "Coast Life"
+    assert Article.objects.get().section == section
+
+
+def test_it_needs_a_section_for_a_new_article(science):
+    with pytest.raises(CommandError, match="a new article needs a section"):
+        run(str(INTERVIEW))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"\n \n\n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"Caf\xe9 y churros\nEntradilla.\n", "not UTF-8"),
+        (b"Headline\n" + b"word " * (MAX_BYTES // 5 + 1), "too large"),
+    ],
+)
+def test_it_refuses_bad_input_and_writes_nothing(tmp_path, science, content, message):
+    path = tmp_path / "article.txt"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=message) as refused:
+        run(str(path), "--section", "science")
+    assert "nothing was imported" in str(refused.value)
+    assert not Article.objects.exists()
+    assert not Block.objects.exists()
+
+
+def test_it_refuses_a_missing_file(science, tmp_path):
+    with pytest.raises(CommandError, match="cannot read it"):
+        run(str(tmp_path / "nope.txt"), "--section", "science")
+
+
+def test_it_exits_non_zero_from_the_console_script(tmp_path, science, capsys):
+    from kiosco.cli import main
+
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    with pytest.raises(SystemExit) as exited:
+        main(["kiosco", "import-article", str(empty), "--section", "science"])
+    assert exited.value.code != 0
+    assert "the file is empty" in capsys.readouterr().err

@@ -1,0 +1,376 @@
+"""The importer: plain text in, headline, standfirst, typed blocks and dropped
+furniture out. Fixtures under fixtures/ were written for these tests."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kiosco.newsroom import importer
+from kiosco.newsroom.importer import UnreadableText, decode_text, parse_article
+from kiosco.newsroom.models import Article, Block, BlockKind, Section
+from kiosco.newsroom.services import import_article
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def turns(text: str) -> list[tuple[str, str, str]]:
+    return [(b.kind, b.label, b.text) for b in parse_article(text).turns]
+
+
+# --- Interviews with furniture in the other language ---------------------------------
+
+
+def test_it_reads_an_english_interview_turn_by_turn():
+    assert turns(fixture("interview_en_furniture_es.txt")) == [
+        ("question", "Question.", "When did you first climb the tower?"),
+        (
+            "answer",
+            "Answer.",
+            "At nineteen, on a calm evening in May. I remember counting "
+            "the steps, one hundred and twelve, and thinking that I would never get used to them.",
+        ),
+        ("question", "Q.", "Did you?"),
+        (
+            "answer",
+            "A.",
+            "After a month I could climb them in the dark with a thermos in each hand.",
+        ),
+        ("question", "Q.", "What did a normal night look like?"),
+        (
+            "answer",
+            "A.",
+            "Checking the lamp, winding the clockwork every four hours, writing the "
+            "weather in the logbook.",
+        ),
+        ("question", "Q:", "Were there nights that were not normal?"),
+        (
+            "answer",
+            "A:",
+            "The storm of 1987, when a wave broke the window of the lamp room and "
+            "the light went out for eleven minutes.",
+        ),
+        ("question", "Q.", "What did you do?"),
+        (
+            "answer",
+            "A.",
+            "I relit it with a paraffin lamp and a mirror. The logbook says eleven "
+            "minutes. It felt like a week.",
+        ),
+    ]
+
+
+def test_it_drops_spanish_furniture_from_an_english_interview():
+    parsed = parse_article(fixture("interview_en_furniture_es.txt"))
+    assert parsed.language == "en"
+    assert parsed.dropped == (
+        "Recibe nuestra newsletter cada mañana en tu correo",
+        "Tu correo electrónico",
+        "Suscríbete",
+        "Este contenido es exclusivo para suscriptores. ¿Ya eres suscriptor? Inicia sesión",
+        "Utilizamos cookies propias y de terceros. Aceptar todas las cookies",
+        "Compartir",
+    )
+    body = " ".join(block.text for block in parsed.blocks)
+    for word in ("Suscr", "cookies", "correo", "Compartir", "newsletter"):
+        assert word not in body
+
+
+def test_it_keeps_an_unlabelled_paragraph_inside_the_answer_it_continues():
+    blocks = parse_article(fixture("interview_en_furniture_es.txt")).blocks
+    index = [b.text for b in blocks].index("It was quiet work, and I liked the quiet.")
+    assert (blocks[index].kind, blocks[index].label) == ("answer", "")
+    assert blocks[0].kind == "paragraph"  # the introduction before the first question
+
+
+def test_it_reads_a_spanish_interview_turn_by_turn():
+    assert turns(fixture("entrevista_es_furniture_en.txt")) == [
+        ("question", "Pregunta.", "¿A qué hora empieza su día?"),
+        (
+            "answer",
+            "Respuesta.",
+            "A las tres de la mañana. Enciendo el horno, preparo la masa "
+            "madre y pongo la radio bajita.",
+        ),
+        ("question", "P.", "¿Nunca se ha acostumbrado?"),
+        ("answer", "R.", "Al horario sí. Al frío de enero, nunca."),
+        ("question", "P.", "¿Qué pan vende más?"),
+        ("answer", "R.", "La barra de siempre, aunque cada vez más gente pide centeno."),
+        ("question", "P:", "¿Piensa en jubilarse?"),
+        (
+            "answer",
+            "R:",
+            "Cuando mi sobrina aprenda a hacer la masa sin mirarme. Le quedan dos inviernos.",
+        ),
+        ("question", "P.", "¿Qué le diría a quien empieza?"),
+        ("answer", "R.", "Que el pan no espera, y que hay que dormir la siesta."),
+    ]
+
+
+def test_it_drops_english_furniture_from_a_spanish_interview():
+    parsed = parse_article(fixture("entrevista_es_furniture_en.txt"))
+    assert parsed.language == "es"
+    assert parsed.headline == 'Una panadera que se levanta a las tres: "El pan no espera"'
+    assert parsed.standfirst.startswith("Teresa Bou lleva treinta años")
+    assert parsed.byline == "Autora de Prueba"
+    assert parsed.dropped == (
+        "Sign up for our newsletter and get the best local stories straight to your inbox.",
+        "Enter your email address",
+        "Subscribe to continue reading. Already a subscriber? Log in",
+        "We use cookies to improve your experience. Accept all cookies",
+        "Share this article",
+        "Read more",
+    )
+    assert parsed.blocks[-1].text == "Que el pan no espera, y que hay que dormir la siesta."
+
+
+def test_it_keeps_a_last_paragraph_that_only_mentions_newsletters_and_cookies():
+    parsed = parse_article(fixture("precision_en.txt"))
+    assert parsed.dropped == ()
+    assert len(parsed.blocks) == 4
+    assert parsed.blocks[-1].text.endswith("quoting its own leaflet.")
+
+
+def test_it_keeps_short_lines_before_the_furniture_in_the_body():
+    parsed = parse_article("Title\nStandfirst.\n\nBody.\n— Ana Ruiz, Vallmar\nSubscribe now\n")
+    assert [b.text for b in parsed.blocks] == ["Body.", "— Ana Ruiz, Vallmar"]
+    assert parsed.dropped == ("Subscribe now",)
+
+
+# --- Header, paragraphs, headings, language ------------------------------------------
+
+
+def test_it_takes_a_byline_before_or_after_the_standfirst():
+    before = parse_article("Head\nBy Ana Ruiz and Tom Hale\nThe standfirst.\n\nBody.")
+    after = parse_article("Head\nThe standfirst.\nPor Lucía Ferrer\nCuerpo del texto.")
+    assert (before.byline, before.standfirst) == ("Ana Ruiz and Tom Hale", "The standfirst.")
+    assert (after.byline, after.standfirst) == ("Lucía Ferrer", "The standfirst.")
+
+
+def test_it_does_not_take_a_sentence_starting_with_by_for_a_byline():
+    parsed = parse_article("Head\nBy the end of the year, the port will be quieter.\n\nBody.")
+    assert parsed.byline == ""
+    assert parsed.standfirst.startswith("By the end")
+
+
+def test_it_reads_wire_copy_with_one_paragraph_per_line():
+    parsed = parse_article("Head\nStand.\nOne.\nTwo, and\nthree.\nFour.")
+    assert [b.text for b in parsed.blocks] == ["One.", "Two, and three.", "Four."]
+
+
+def test_it_joins_hard_wrapped_paragraphs():
+    paragraph = "The council met on Tuesday and decided, after a long debate, " * 3 + "to wait."
+    text = "Head\n\nStand.\n\n" + textwrap.fill(paragraph.strip(), 60) + "\n\nShort one.\n"
+    assert [b.text for b in parse_article(text).blocks] == [paragraph.strip(), "Short one."]
+
+
+def test_it_marks_short_unpunctuated_lines_as_headings_and_quotes():
+    parsed = parse_article("Head\nStand.\n\nFirst.\n\nWhat changes\n\nSecond.\n\n> Quoted.\n\nEnd.")
+    kinds = [(b.kind, b.text) for b in parsed.blocks]
+    assert kinds == [
+        ("paragraph", "First."),
+        ("heading", "What changes"),
+        ("paragraph", "Second."),
+        ("quote", "Quoted."),
+        ("paragraph", "End."),
+    ]
+
+
+def test_it_leaves_a_stray_initial_alone_in_an_ordinary_article():
+    parsed = parse_article("Head\nStand.\n\nA. Smith won the race.\n\nIt was close.")
+    assert [(b.kind, b.label) for b in parsed.blocks] == [("paragraph", ""), ("paragraph", "")]
+    assert parsed.blocks[0].text == "A. Smith won the race."
+
+
+def test_it_detects_the_language_from_the_body():
+    assert parse_article("Título\nEntradilla.\n\nEl agua del río es de todos.").language == "es"
+    assert parse_article("Title\nStand.\n\nThe water of the river is ours.").language == "en"
+
+
+def test_it_spells_block_kinds_like_the_model():
+    assert set(importer.KINDS) == set(BlockKind.values)
+
+
+# --- Unreadable input -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"  \n\n\t\n", "empty"),
+        (b"Head\x00line\n", "binary"),
+        (b"Caf\xe9 con leche\n", "not UTF-8"),
+        (b"x" * (importer.MAX_BYTES + 1), "too large"),
+    ],
+)
+def test_it_refuses_unreadable_input_with_a_clear_message(data, message):
+    with pytest.raises(UnreadableText, match=message):
+        decode_text(data)
+
+
+def test_it_reads_utf8_with_a_byte_order_mark():
+    assert parse_article(decode_text("\ufeffHead\nStand.\nBody.".encode())).headline == "Head"
+
+
+# --- Properties -----------------------------------------------------------------------
+
+VOCABULARY = [
+    "city", "river", "harbour", "council", "night", "bus", "water", "light", "tower",
+    "newsletter", "cookies", "subscribers", "email", "agua", "puerto", "noche", "luz",
+    "boletín", "suscriptores", "correo", "the", "el", "of", "de", "and", "y", "was",
+    "fue", "green", "verde", "market", "mercado", "año", "Vallmar",
+]  # fmt: skip
+QUESTION_LABELS = ["Question.", "Q.", "Pregunta.", "P.", "Q:", "P:"]
+ANSWER_LABELS = ["Answer.", "A.", "Respuesta.", "R.", "A:", "R:"]
+FURNITURE = [
+    "Sign up for our newsletter",
+    "Get the week's best stories delivered to your inbox.",
+    "Subscribe now",
+    "Already a subscriber? Log in",
+    "This article is exclusive to subscribers.",
+    "We use cookies to improve your experience.",
+    "Accept all",
+    "Share this article",
+    "Read more",
+    "Suscríbete a nuestro boletín",
+    "¿Ya eres suscriptor? Inicia sesión",
+    "Este contenido es exclusivo para suscriptores.",
+    "Utilizamos cookies propias y de terceros.",
+    "Compartir",
+    "© 2026 The Kiosco Courier. All rights reserved.",
+]
+# Short lines without final punctuation: dropped when they sit inside the furniture.
+PAGE_BITS = ["The Harbour Letter", "Terms · Privacy", "Enter your email", "Newsletter"]
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # paragraph, heading, question, answer
+    text: str
+    label: str = ""
+    own_line: bool = False
+
+    def render(self) -> str:
+        if not self.label:
+            return self.text
+        return f"{self.label}{chr(10) if self.own_line else ' '}{self.text}"
+
+
+def sentence(max_words: int = 25, commas: bool = True) -> st.SearchStrategy[str]:
+    words = st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=max_words)
+    ends = st.sampled_from([".", "!", "?", "…", '."', ".»"])
+    joints = st.sampled_from([" ", ", "] if commas else [" "])
+
+    def build(parts: list[str], end: str, joint: str) -> str:
+        text = joint.join(parts)
+        return text[0].upper() + text[1:] + end
+
+    return st.builds(build, words, ends, joints)
+
+
+headings = st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=4).map(
+    lambda words: " ".join(words).capitalize()
+)
+
+
+@st.composite
+def turn_pair(draw: st.DrawFn, text: st.SearchStrategy[str]) -> list[Item]:
+    return [
+        Item("question", draw(text), draw(st.sampled_from(QUESTION_LABELS)), draw(st.booleans())),
+        Item("answer", draw(text), draw(st.sampled_from(ANSWER_LABELS)), draw(st.booleans())),
+    ]
+
+
+@st.composite
+def bodies(draw: st.DrawFn, text: st.SearchStrategy[str] | None = None) -> list[Item]:
+    text = sentence() if text is None else text
+    pieces = st.one_of(
+        text.map(lambda t: [Item("paragraph", t)]),
+        headings.map(lambda t: [Item("heading", t)]),
+        turn_pair(text),
+    )
+    items = [item for piece in draw(st.lists(pieces, min_size=1, max_size=8)) for item in piece]
+    if items[-1].kind == "heading":
+        items.append(Item("paragraph", draw(text)))
+    return items
+
+
+@st.composite
+def furniture(draw: st.DrawFn) -> list[str]:
+    if not draw(st.booleans()):
+        return []
+    first = draw(st.sampled_from(FURNITURE))
+    rest = draw(st.lists(st.sampled_from(FURNITURE + PAGE_BITS), max_size=4))
+    return [first, *rest]
+
+
+separators = st.sampled_from(["\n", "\n\n", "\n\n\n", " \n\t\n"])
+
+
+@st.composite
+def articles(draw: st.DrawFn) -> tuple[str, list[Item], list[str]]:
+    items = draw(bodies())
+    tail = draw(furniture())
+    text = "Headline " + draw(st.sampled_from(VOCABULARY)) + "\n" + draw(sentence()) + "\n\n"
+    for item in items:
+        text += item.render() + draw(st.sampled_from(["", "  "])) + draw(separators)
+    for line in tail:
+        text += line + draw(separators)
+    return text, items, tail
+
+
+def assert_body_is(parsed: importer.ParsedArticle, items: list[Item]) -> None:
+    assert [b.text for b in parsed.blocks] == [item.text for item in items]
+    assert [b.label for b in parsed.blocks] == [item.label for item in items]
+    for block, item in zip(parsed.blocks, items, strict=True):
+        if item.label:
+            assert block.kind == item.kind
+
+
+@settings(max_examples=150, deadline=None)
+@given(articles())
+def test_it_never_loses_or_duplicates_a_body_paragraph(article):
+    text, items, tail = article
+    parsed = parse_article(text)
+    assert_body_is(parsed, items)
+    assert list(parsed.dropped) == tail
+
+
+@settings(max_examples=60, deadline=None)
+@given(bodies(text=sentence(max_words=40, commas=False)), st.integers(50, 90))
+def test_it_never_loses_a_paragraph_of_hard_wrapped_text(items, width):
+    # Long enough to wrap at least once before a lower-case word: the mark of wrapping.
+    standfirst = "The standfirst tells of the river and the harbour and the market " * 3 + "too."
+    lines = ["Headline", textwrap.fill(standfirst, width)]
+    lines += [textwrap.fill(item.render(), width) for item in items]
+    parsed = parse_article("\n\n".join(lines) + "\n")
+    assert parsed.standfirst == " ".join(standfirst.split())
+    assert_body_is(parsed, items)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(articles())
+def test_it_imports_the_same_text_twice_into_the_same_article(article):
+    text = article[0]
+    Section.objects.get_or_create(slug="city", defaults={"name": "City"})
+    first = import_article(text, section="city")
+    again = import_article(text, section="city")
+    assert again.article.pk == first.article.pk
+    assert (first.created, again.created, again.blocks_changed) == (True, False, False)
+    stored = list(Block.objects.filter(article=first.article).values_list("kind", "label", "text"))
+    assert stored == [(b.kind, b.label, b.text) for b in first.parsed.blocks]
+    assert Article.objects.filter(headline=first.parsed.headline).count() == 1
+    Article.objects.filter(pk=first.article.pk).delete()  # headlines repeat across examples
