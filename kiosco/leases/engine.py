@@ -29,115 +29,47 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from kiosco.leases.results import (
+    Acquired,
+    Busy,
+    Device,
+    Displaced,
+    Held,
+    Holder,
+    Lease,
+    Notice,
+    Notify,
+    Policy,
+    Refused,
+    Released,
+    Result,
+    Seat,
+    Token,
+)
 from kiosco.leases.stores import Claim, Event, LeaseStore, SlotState, StoreConflict
 
+__all__ = [
+    "Acquired",
+    "Busy",
+    "Device",
+    "Displaced",
+    "Engine",
+    "Held",
+    "Holder",
+    "Lease",
+    "Notice",
+    "Notify",
+    "Policy",
+    "Refused",
+    "Released",
+    "Result",
+    "Seat",
+    "Token",
+]
+
 RACE_RETRIES = 3
-
-
-@dataclass(frozen=True)
-class Policy:
-    ttl: float = 180.0
-    idle: float = 180.0
-    takeovers: int = 6
-    takeover_window: float = 600.0
-    renew_sample: float = 0.1  # share of renewals written to the event log
-
-
-@dataclass(frozen=True)
-class Device:
-    """Who asks: a reader on one device, and how long ago it last had input."""
-
-    reader: int
-    device: str
-    idle: float = 0.0
-
-
-@dataclass(frozen=True)
-class Seat:
-    id: int
-    slots: int = 1
-
-
-@dataclass(frozen=True)
-class Token:
-    """What a device carries (signed) to prove which lease it holds."""
-
-    seat: int
-    slot: int
-    generation: int
-    device: str
-
-
-@dataclass(frozen=True)
-class Holder:
-    device: str
-    reader: int
-
-
-@dataclass(frozen=True)
-class Lease:
-    seat: int
-    slot: int
-    generation: int
-    device: str
-    reader: int
-    expires_at: float
-
-    @property
-    def token(self) -> Token:
-        return Token(self.seat, self.slot, self.generation, self.device)
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Told to ``device``: it no longer holds (seat, slot); ``by`` holds it now."""
-
-    seat: int
-    slot: int
-    generation: int
-    device: str
-    by: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class Held:
-    lease: Lease
-
-
-@dataclass(frozen=True)
-class Acquired:
-    lease: Lease
-    replaced: Holder | None = None
-    took_over: bool = False
-
-
-@dataclass(frozen=True)
-class Busy:
-    holder: Holder
-    since: float
-
-
-@dataclass(frozen=True)
-class Displaced:
-    by: Holder
-    at: float
-
-
-@dataclass(frozen=True)
-class Refused:
-    reason: str
-
-
-@dataclass(frozen=True)
-class Released:
-    count: int
-
-
-Result = Held | Acquired | Busy | Displaced | Refused
-Notify = Callable[[Notice], None]
 
 
 def _lease(row: SlotState) -> Lease:
@@ -318,34 +250,25 @@ class Engine:
     def _claim_events(
         self, old: SlotState, new: SlotState, now: float, silent: bool
     ) -> list[Event]:
-        base = dict(
-            seat=new.seat,
-            slot=new.slot,
-            generation=new.generation,
-            at=now,
-            device=new.device,
-            reader=new.reader,
-        )
+        """``acquired`` (from whom, when it replaced a stale holder) or ``taken_over``
+        (with how long the displaced holder had been idle); ``expired`` first when the
+        slot went to someone else after its holder lapsed."""
+        line = Event("", new.seat, new.slot, new.generation, now, new.device, new.reader)
         events: list[Event] = []
-        if old.device is not None and old.device != new.device and not old.is_live(now):
-            events.append(
-                Event(
-                    "expired", **base, from_device=old.device, from_reader=old.reader, reason="ttl"
-                )
+        if old.device not in (None, new.device) and not old.is_live(now):
+            lapsed = replace(line, kind="expired", reason="ttl")
+            events.append(replace(lapsed, from_device=old.device, from_reader=old.reader))
+        if old.device is not None and old.is_live(now):
+            line = replace(
+                line,
+                from_device=old.device,
+                from_reader=old.reader,
+                idle_of_displaced=old.idle(now),
             )
-        displaced = old.device is not None and old.is_live(now)
-        kind = "acquired" if silent else "taken_over"
-        events.append(
-            Event(
-                kind,
-                **base,
-                from_device=old.device if displaced else None,
-                from_reader=old.reader if displaced else None,
-                idle_of_displaced=old.idle(now) if displaced else None,
-                reason=("stale" if displaced else "free") if silent else "explicit",
-            )
-        )
-        return events
+        if not silent:
+            return [*events, replace(line, kind="taken_over", reason="explicit")]
+        reason = "stale" if line.from_device else "free"
+        return [*events, replace(line, kind="acquired", reason=reason)]
 
     def _busy(
         self, rows: Sequence[SlotState], me: Device, token: Token | None, now: float
@@ -410,7 +333,8 @@ class Engine:
 
     def _over_limit(self, seat: Seat, now: float) -> bool:
         since = now - self.policy.takeover_window
-        return self.store.count_events(seat.id, "taken_over", since) >= self.policy.takeovers
+        limit = self.policy.takeovers
+        return self.store.count_events(seat.id, "taken_over", since, limit) >= limit
 
     def _refuse(self, seat: Seat, me: Device, now: float, reason: str) -> Refused:
         event = Event("refused", seat.id, -1, 0, now, me.device, me.reader, reason=reason)

@@ -32,15 +32,25 @@ class PostgresSubscription:
 
 
 class PostgresNotifier:
+    """Without a ``dsn`` it publishes on Django's connection (the lease database
+    itself); with one, on a connection of its own to that server."""
+
     def __init__(self, dsn: str | None = None, channel: str = CHANNEL) -> None:
         self._dsn = dsn
+        self._own: psycopg.Connection | None = None
         self.channel = channel
 
     def publish(self, notice: Notice) -> None:
-        from django.db import connection
+        params = [self.channel, encode(notice)]
+        if self._dsn is None:
+            from django.db import connection
 
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [self.channel, encode(notice)])
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_notify(%s, %s)", params)
+            return
+        if self._own is None or self._own.closed:
+            self._own = psycopg.connect(self._dsn, autocommit=True)
+        self._own.execute("SELECT pg_notify(%s, %s)", params)
 
     def subscribe(self) -> PostgresSubscription:
         return PostgresSubscription(self._dsn or _django_dsn(), self.channel)

@@ -105,7 +105,8 @@ class LeaseStore(Protocol):
         """Free every held slot matching the filters; returns the new rows, whose
         ``previous_device`` names the device that held each."""
 
-    def count_events(self, seat: int, kind: str, since: float) -> int: ...
+    def count_events(self, seat: int, kind: str, since: float, limit: int) -> int:
+        """How many ``kind`` lines the seat has since then, counting up to ``limit``."""
 
     def append(self, events: Sequence[Event]) -> None: ...
 

@@ -1,8 +1,9 @@
-"""``Database`` adapters for the SQL store: Django's connection (the app) and a bare
-psycopg connection (separate processes in tests, the benchmark's baseline)."""
+"""``Database`` adapters for the SQL store: Django's connection (the app), and bare
+psycopg or sqlite3 connections (separate processes in tests, the benchmark)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -65,6 +66,39 @@ class PsycopgDatabase:
                 yield
         except psycopg.errors.IntegrityError as error:
             raise StoreConflict(str(error)) from error
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class SqliteDatabase:
+    """A sqlite3 connection in autocommit; ``atomic`` takes the write lock up front
+    (BEGIN IMMEDIATE), as the app's Django settings do."""
+
+    vendor = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self.connection = sqlite3.connect(path, isolation_level=None, timeout=20)
+        self._placeholders: dict[str, str] = {}
+
+    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        query = self._placeholders.get(sql)
+        if query is None:
+            query = self._placeholders[sql] = sql.replace("%s", "?")
+        return self.connection.execute(query, params).fetchall()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except sqlite3.IntegrityError as error:
+            self.connection.execute("ROLLBACK")
+            raise StoreConflict(str(error)) from error
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
 
     def close(self) -> None:
         self.connection.close()

@@ -14,8 +14,6 @@ from dataclasses import replace
 
 from kiosco.leases.stores import Claim, Event, SlotState, StoreConflict
 
-FREE = dict(device=None, reader=None, acquired_at=None, expires_at=None, input_at=None)
-
 
 class MemoryStore:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
@@ -102,15 +100,14 @@ class MemoryStore:
             ]
 
     def _free(self, row: SlotState) -> SlotState:
-        new = replace(row, generation=row.generation + 1, previous_device=row.device, **FREE)
+        new = SlotState(row.seat, row.slot, row.generation + 1, previous_device=row.device)
         self.rows[(row.seat, row.slot)] = new
         return new
 
-    def count_events(self, seat: int, kind: str, since: float) -> int:
+    def count_events(self, seat: int, kind: str, since: float, limit: int) -> int:
         with self._lock:
-            return sum(
-                1 for e in self.events if (e.seat, e.kind) == (seat, kind) and (e.at or 0.0) > since
-            )
+            recent = [e for e in self.events if (e.seat, e.kind) == (seat, kind)]
+            return min(limit, sum(1 for e in recent if (e.at or 0.0) > since))
 
     def append(self, events: Sequence[Event]) -> None:
         with self._lock:

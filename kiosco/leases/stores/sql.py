@@ -65,7 +65,9 @@ def statements(vendor: str) -> dict[str, str]:
         "expires_at = NULL, input_at = NULL WHERE device IS NOT NULL "
         "AND (%s IS NULL OR seat = %s) AND (%s IS NULL OR reader = %s) "
         f"AND (%s IS NULL OR device = %s) RETURNING {COLUMNS}",
-        "count": "SELECT COUNT(*) FROM leases_event WHERE seat = %s AND kind = %s AND at > %s",
+        # Counts no further than the limit, so a busy seat's long log costs nothing.
+        "count": "SELECT COUNT(*) FROM (SELECT 1 FROM leases_event "
+        "WHERE seat = %s AND kind = %s AND at > %s LIMIT %s) AS recent",
         "append": f"{clock}INSERT INTO leases_event (kind, seat, slot, generation, at, device, "
         "reader, from_device, from_reader, idle_of_displaced, reason) "
         f"VALUES (%s, %s, %s, %s, COALESCE(%s, {now}), %s, %s, %s, %s, %s, %s)",
@@ -120,8 +122,8 @@ class SqlStore:
         params = [seat, seat, reader, reader, device, device]
         return [_row(r) for r in self.db.fetch(self.sql["vacate_where"], params)]
 
-    def count_events(self, seat: int, kind: str, since: float) -> int:
-        return int(self.db.fetch(self.sql["count"], [seat, kind, since])[0][0])
+    def count_events(self, seat: int, kind: str, since: float, limit: int) -> int:
+        return int(self.db.fetch(self.sql["count"], [seat, kind, since, limit])[0][0])
 
     def append(self, events: Sequence[Event]) -> None:
         for e in events:

@@ -1,0 +1,184 @@
+"""Real concurrency: separate processes, each with its own database connection.
+
+The races run on PostgreSQL only (SQLite takes one writer at a time, so it has no race
+of this kind to lose). The paused-holder test runs on both databases.
+KIOSCO_LEASE_RACE_TAKEOVERS scales the 10,000 takeovers (default: the issue's number).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from django.db import connection
+
+from kiosco.leases.engine import Acquired, Device, Engine, Seat
+from kiosco.leases.models import Event, Slot
+from kiosco.leases.stores.connections import DjangoDatabase
+from kiosco.leases.stores.sql import SqlStore
+from tests.leases import workers
+from tests.leases.conftest import new_seat_id
+
+ROOT = Path(__file__).resolve().parents[2]
+TAKEOVERS = int(os.environ.get("KIOSCO_LEASE_RACE_TAKEOVERS", "10000"))
+RACERS = 4
+needs_postgres = pytest.mark.postgres_only
+
+
+def target() -> str:
+    """The test database, as a separate process reaches it."""
+    if connection.vendor == "sqlite":
+        return str(connection.settings_dict["NAME"])
+    keep = ("host", "port", "user", "password", "dbname")
+    params = connection.get_connection_params()
+    return psycopg.conninfo.make_conninfo(**{k: v for k, v in params.items() if k in keep and v})
+
+
+def skip_unless_postgres() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (separate connections)")
+
+
+def start_sampler(seat: int) -> tuple[Any, Any, Any]:
+    ctx = multiprocessing.get_context("spawn")
+    stop, results = ctx.Event(), ctx.Queue()
+    sampler = ctx.Process(target=workers.sample_holders, args=(target(), seat, stop, results))
+    sampler.start()
+    return sampler, stop, results
+
+
+def stop_sampler(sampler: Any, stop: Any, results: Any) -> dict[str, int]:
+    stop.set()
+    report = results.get(timeout=30)
+    sampler.join(timeout=30)
+    return report  # type: ignore[no-any-return]
+
+
+def merged(reports: list[dict[str, Any]]) -> tuple[Counter[str], list[str]]:
+    outcomes: Counter[str] = Counter()
+    errors: list[str] = []
+    for report in reports:
+        outcomes.update(report["outcomes"])
+        errors += report["errors"]
+    return outcomes, errors
+
+
+def assert_the_log_is_one_chain_per_slot(seat: int) -> None:
+    """Per slot, the holder changes form one unbroken chain: generations 1, 2, 3, …
+    each logged once, and every takeover displaced the device that held just before."""
+    slots = Slot.objects.filter(seat=seat)
+    for slot in slots:
+        lines = list(
+            Event.objects.filter(seat=seat, slot=slot.slot)
+            .exclude(kind__in=["expired", "renewed", "refused"])
+            .order_by("generation")
+            .values_list("generation", "kind", "device", "from_device")
+        )
+        assert [g for g, *_ in lines] == list(range(1, slot.generation + 1))
+        holder = None
+        for _, kind, device, from_device in lines:
+            if kind == "taken_over":
+                assert from_device == holder
+            holder = device if kind != "released" else None
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_keeps_one_holder_while_processes_race_take_over_ten_thousand_times() -> None:
+    skip_unless_postgres()
+    seat = new_seat_id()
+    Engine(SqlStore(DjangoDatabase())).check(Seat(seat), Device(1, "first"))
+    sampler = start_sampler(seat)
+    start, each = time.time() + 3, TAKEOVERS // RACERS
+    with ProcessPoolExecutor(RACERS, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [
+            pool.submit(workers.race_take_over, target(), seat, f"racer-{n}", each, start)
+            for n in range(RACERS)
+        ]
+        outcomes, errors = merged([f.result(timeout=600) for f in futures])
+    sampled = stop_sampler(*sampler)
+    assert errors == []
+    assert sum(outcomes.values()) == each * RACERS
+    assert outcomes["Acquired"] > RACERS  # the slot really moved, over and over
+    assert sampled["most"] == 1 and sampled["samples"] > 10 and sampled["went_back"] == 0
+    assert_the_log_is_one_chain_per_slot(seat)
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_never_lets_more_than_two_of_fifty_clients_hold_and_leaks_no_slot() -> None:
+    skip_unless_postgres()
+    seat, slots, processes = new_seat_id(), 2, 5
+    names = [[f"client-{p}-{t}" for t in range(10)] for p in range(processes)]
+    sampler = start_sampler(seat)
+    start = time.time() + 3
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [
+            pool.submit(workers.race_clients, target(), seat, slots, group, 30, start)
+            for group in names
+        ]
+        outcomes, errors = merged([f.result(timeout=600) for f in futures])
+    sampled = stop_sampler(*sampler)
+    assert errors == []
+    assert outcomes["Busy"] > 0 and outcomes["Acquired"] > 0
+    assert 1 <= sampled["most"] <= slots and sampled["went_back"] == 0
+    assert not Slot.objects.filter(seat=seat, device__isnull=False).exists()
+    assert Slot.objects.filter(seat=seat).count() == slots
+    assert_the_log_is_one_chain_per_slot(seat)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_a_paused_holder_every_time_after_it_resumes() -> None:
+    seat = new_seat_id()
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-u",
+            "-m",
+            "tests.leases.workers",
+            "holder",
+            connection.vendor,
+            target(),
+            str(seat),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    stdout = child.stdout
+
+    def results_asked_after(moment: float, count: int) -> list[str]:
+        seen: list[str] = []
+        while len(seen) < count:
+            asked, result = stdout.readline().split()
+            if float(asked) > moment:
+                seen.append(result)
+        return seen
+
+    try:
+        assert stdout.readline().startswith("token")
+        assert results_asked_after(0, 1) == ["Held"]
+        os.kill(child.pid, signal.SIGSTOP)
+        time.sleep(1.5)  # past its 1 s TTL
+        os.kill(child.pid, signal.SIGCONT)
+        resumed = time.time()
+        after = results_asked_after(resumed, 5)
+        phone = Engine(SqlStore(DjangoDatabase())).check(Seat(seat), Device(1, "phone"))
+        assert isinstance(phone, Acquired)
+        after += results_asked_after(time.time(), 5)
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+    assert "Held" not in after, after
+    assert set(after[:5]) == {"Refused"} and set(after[5:]) == {"Displaced"}, after

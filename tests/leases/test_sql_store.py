@@ -1,0 +1,113 @@
+"""The SQL store on this pass's database: its guards, its clock, its generations."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from kiosco.leases.engine import Acquired, Busy, Device, Displaced, Engine, Held, Refused, Seat
+from kiosco.leases.models import Event, Slot
+from kiosco.leases.stores.connections import DjangoDatabase
+from kiosco.leases.stores.sql import SqlStore
+from tests.leases.conftest import new_seat_id
+
+pytestmark = pytest.mark.django_db
+
+BOB = 2
+phone, laptop = Device(BOB, "phone"), Device(BOB, "laptop")
+
+
+def sql_engine() -> Engine:
+    return Engine(SqlStore(DjangoDatabase()))
+
+
+def test_it_never_reuses_a_generation_after_the_rows_are_deleted() -> None:
+    engine, seat = sql_engine(), Seat(new_seat_id())
+    first = engine.check(seat, phone)
+    assert isinstance(first, Acquired)
+    Slot.objects.filter(seat=seat.id).delete()
+    again = engine.check(seat, phone)
+    assert isinstance(again, Acquired)
+    assert again.lease.generation > first.lease.generation
+    assert engine.renew(first.lease.token, phone) == Refused("stale_generation")
+
+
+def test_it_cannot_store_two_holders_of_one_slot_even_if_the_code_were_wrong() -> None:
+    engine, seat = sql_engine(), Seat(new_seat_id())
+    engine.check(seat, phone)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Slot.objects.create(
+            seat=seat.id,
+            slot=0,
+            generation=99,
+            device="laptop",
+            reader=BOB,
+            expires_at=time.time() + 60,
+        )
+
+
+def test_it_cannot_let_one_device_hold_two_slots_of_a_seat() -> None:
+    engine, seat = sql_engine(), Seat(new_seat_id(), slots=2)
+    engine.check(seat, phone)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Slot.objects.filter(seat=seat.id, slot=1).update(
+            device="phone", reader=BOB, expires_at=time.time() + 60
+        )
+
+
+def test_it_writes_the_event_log_with_the_database_clock() -> None:
+    engine, seat = sql_engine(), Seat(new_seat_id())
+    engine.check(seat, phone)
+    engine.take_over(seat, laptop)
+    kinds = list(Event.objects.filter(seat=seat.id).order_by("id").values_list("kind", flat=True))
+    assert kinds == ["acquired", "taken_over"]
+    takeover = Event.objects.get(seat=seat.id, kind="taken_over")
+    assert (takeover.from_device, takeover.device) == ("phone", "laptop")
+    assert takeover.idle_of_displaced is not None and takeover.idle_of_displaced >= 0
+    assert abs(takeover.at - time.time()) < 5
+
+
+@contextmanager
+def app_clock_shifted(monkeypatch: pytest.MonkeyPatch, seconds: float) -> Iterator[None]:
+    """This process's clock, as a second app instance with a skewed clock would see it."""
+    real = time.time
+    with monkeypatch.context() as patch:
+        patch.setattr(time, "time", lambda: real() + seconds)
+        yield
+
+
+def test_it_lets_engines_with_clocks_five_minutes_apart_agree(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ahead, behind = sql_engine(), sql_engine()
+    seat = Seat(new_seat_id())
+    with app_clock_shifted(monkeypatch, +300):
+        held = ahead.check(seat, phone)
+    with app_clock_shifted(monkeypatch, -300):
+        assert isinstance(behind.check(seat, laptop), Busy)
+        assert isinstance(behind.renew(held.lease.token, phone), Held)  # type: ignore[union-attr]
+    with app_clock_shifted(monkeypatch, +300):
+        assert isinstance(ahead.check(seat, laptop), Busy)
+    assert isinstance(held, Acquired)
+    for engine in (ahead, behind):  # both move past the TTL by the server's clock only
+        assert isinstance(engine.store, SqlStore)
+        engine.store.offset = 181
+    with app_clock_shifted(monkeypatch, -300):
+        assert isinstance(behind.check(seat, laptop), Acquired)
+    with app_clock_shifted(monkeypatch, +300):
+        assert isinstance(ahead.renew(held.lease.token, phone), Displaced)
+
+
+def test_it_reads_time_from_the_database_server() -> None:
+    now, _ = SqlStore(DjangoDatabase()).read_seat(new_seat_id())
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8")
+        else:
+            cursor.execute("SELECT (julianday('now') - 2440587.5) * 86400.0")
+        server = cursor.fetchone()[0]
+    assert abs(server - now) < 2

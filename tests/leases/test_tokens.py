@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.core import signing
+
+from kiosco.leases.engine import Lease, Token
+from kiosco.leases.tokens import SALT, read_token, sign_token
+
+LEASE = Lease(seat=7, slot=0, generation=42, device="a" * 32, reader=2, expires_at=0.0)
+
+
+def test_it_reads_back_the_token_it_signed() -> None:
+    assert read_token(sign_token(LEASE), LEASE.device) == Token(7, 0, 42, LEASE.device)
+
+
+def test_it_refuses_a_tampered_token() -> None:
+    value = sign_token(LEASE)
+    forged = signing.dumps([7, 0, 43, LEASE.device], salt="another-salt")
+    assert read_token(value[:-2] + "xx", LEASE.device) is None
+    assert read_token(forged, LEASE.device) is None
+
+
+def test_it_refuses_a_token_issued_to_another_device() -> None:
+    assert read_token(sign_token(LEASE), "b" * 32) is None
+
+
+def test_it_refuses_a_malformed_payload() -> None:
+    assert read_token(signing.dumps(["x", 0, 1, LEASE.device], salt=SALT), LEASE.device) is None
+    assert read_token(signing.dumps({"seat": 1}, salt=SALT), LEASE.device) is None
+    assert read_token("", LEASE.device) is None
+    assert read_token(None, LEASE.device) is None
+
+
+def test_it_refuses_a_token_older_than_its_max_age(settings) -> None:  # type: ignore[no-untyped-def]
+    value = sign_token(LEASE)
+    settings.KIOSCO_LEASE_TOKEN_MAX_AGE = -1
+    assert read_token(value, LEASE.device) is None

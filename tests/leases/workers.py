@@ -1,0 +1,115 @@
+"""What runs in the separate processes of the concurrency tests, each process with its
+own database connection (psycopg or sqlite3, never Django's), driving the real engine.
+
+``python -m tests.leases.workers holder KIND TARGET SEAT`` is the paused-holder child:
+it acquires, then renews with the same token every 50 ms, one result per line.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+from kiosco.leases.engine import Acquired, Device, Engine, Held, Policy, Seat, Token
+from kiosco.leases.stores.connections import PsycopgDatabase, SqliteDatabase
+from kiosco.leases.stores.sql import SqlStore
+
+UNLIMITED = Policy(ttl=180, idle=180, takeovers=10**9, renew_sample=0.0)
+
+
+def open_engine(kind: str, target: str, policy: Policy = UNLIMITED) -> Engine:
+    db = PsycopgDatabase(target) if kind == "postgresql" else SqliteDatabase(target)
+    return Engine(SqlStore(db), policy)
+
+
+def race_take_over(target: str, seat: int, device: str, count: int, start: float) -> dict[str, Any]:
+    """``count`` explicit takeovers by one device, as fast as it can."""
+    engine, me = open_engine("postgresql", target), Device(1, device)
+    outcomes: Counter[str] = Counter()
+    errors: list[str] = []
+    time.sleep(max(0.0, start - time.time()))
+    for _ in range(count):
+        try:
+            outcomes[type(engine.take_over(Seat(seat), me)).__name__] += 1
+        except Exception as error:  # what the test must never see: report, don't die
+            errors.append(repr(error))
+    return {"outcomes": dict(outcomes), "errors": errors}
+
+
+def _client(target: str, seat: Seat, device: str, rounds: int, report: dict[str, Any]) -> None:
+    engine, me = open_engine("postgresql", target), Device(1, device)
+    rng, token = random.Random(device), None
+    for _ in range(rounds):
+        try:
+            result = engine.check(seat, me, token)
+            if isinstance(result, Acquired | Held):
+                token = result.lease.token
+                if rng.random() < 0.5:
+                    engine.release(token, "hidden")
+            elif rng.random() < 0.3:
+                engine.take_over(seat, me, token)
+            report["outcomes"][type(result).__name__] += 1
+        except Exception as error:
+            report["errors"].append(repr(error))
+    engine.release_device(1, device, "done")  # everyone leaves at the end
+
+
+def race_clients(
+    target: str, seat: int, slots: int, names: list[str], rounds: int, start: float
+) -> dict[str, Any]:
+    """One process of the 50-client race: a thread (and a connection) per client."""
+    report: dict[str, Any] = {"outcomes": Counter(), "errors": []}
+    threads = [
+        threading.Thread(target=_client, args=(target, Seat(seat, slots), n, rounds, report))
+        for n in names
+    ]
+    time.sleep(max(0.0, start - time.time()))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"outcomes": dict(report["outcomes"]), "errors": report["errors"]}
+
+
+def sample_holders(target: str, seat: int, stop: Any, results: Any) -> None:
+    """The independent sampler: its own connection, reading the rows, never the engine."""
+    import psycopg
+
+    most, samples, went_back = 0, 0, 0
+    last: dict[int, int] = {}
+    with psycopg.connect(target, autocommit=True) as conn:
+        while not stop.is_set():
+            rows = conn.execute(
+                "SELECT slot, generation, device, expires_at > "
+                "EXTRACT(EPOCH FROM clock_timestamp())::float8 FROM leases_slot WHERE seat = %s",
+                [seat],
+            ).fetchall()
+            holders = {device for _, _, device, live in rows if device is not None and live}
+            most, samples = max(most, len(holders)), samples + 1
+            for slot, generation, _, _ in rows:
+                went_back += generation < last.get(slot, 0)
+                last[slot] = generation
+    results.put({"most": most, "samples": samples, "went_back": went_back})
+
+
+def hold_and_keep_renewing(kind: str, target: str, seat: int) -> None:
+    engine = open_engine(kind, target, Policy(ttl=1.0, idle=1.0, renew_sample=0.0))
+    me = Device(1, "paused-laptop")
+    first = engine.check(Seat(seat), me)
+    assert isinstance(first, Acquired)
+    token: Token = first.lease.token
+    print(f"token {token.generation}", flush=True)
+    while True:  # the same token for ever: a process that does not know it was paused
+        asked = time.time()  # stamped before the call: a call begun before a pause may pass
+        print(asked, type(engine.renew(token, me)).__name__, flush=True)
+        time.sleep(0.05)
+
+
+if __name__ == "__main__":
+    _, role, kind, target, seat = sys.argv
+    assert role == "holder"
+    hold_and_keep_renewing(kind, target, int(seat))
