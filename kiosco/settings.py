@@ -171,6 +171,7 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 USERSESSIONS_TRACK_ACTIVITY = False
 ACCOUNT_ADAPTER = "kiosco.readers.adapter.ReaderAccountAdapter"
+USERSESSIONS_ADAPTER = "kiosco.readers.adapter.ReaderSessionsAdapter"
 ACCOUNT_FORMS = {  # allauth's forms plus length caps on email and password
     "login": "kiosco.readers.forms.ReaderLoginForm",
     "signup": "kiosco.readers.forms.ReaderSignupForm",

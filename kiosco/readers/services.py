@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from allauth.usersessions.adapter import get_adapter as get_sessions_adapter
 from allauth.usersessions.models import UserSession
 from django.contrib.auth import logout
 from django.db import transaction
@@ -94,11 +93,13 @@ def link_session_to_device(request: HttpRequest) -> None:
     request.session[SESSION_DEVICE_KEY] = [device_id, timezone.now().timestamp()]
 
 
-def _end_sessions(
+def end_sessions(
     request: HttpRequest, reader: Reader, sessions: list[UserSession], reason: str
 ) -> int:
-    get_sessions_adapter().end_sessions(sessions)
+    """End these sessions of the reader (their next request is anonymous) and record
+    each. Returns how many ended."""
     for session in sessions:
+        session.end()
         record(
             EventTag.SESSION_ENDED,
             reader=reader,
@@ -109,12 +110,20 @@ def _end_sessions(
     return len(sessions)
 
 
+def release_devices_without_sessions(reader: Reader, device_ids: set[str], reason: str) -> None:
+    """Release the leases of devices left with no session, and forget their rows."""
+    for device_id in device_ids:
+        if not UserSession.objects.filter(user_id=reader.pk, data__device=device_id).exists():
+            Device.objects.filter(reader=reader, device_id=device_id).delete()
+            leases.release_device(reader.pk, device_id, reason)
+
+
 def sign_out_device(request: HttpRequest, reader: Reader, device_id: str) -> int:
     """End every session of ``device_id`` and release its leases. Returns how many
     sessions ended. The current device signs out with the ordinary log-out instead."""
     with transaction.atomic():
         sessions = list(UserSession.objects.filter(user_id=reader.pk, data__device=device_id))
-        ended = _end_sessions(request, reader, sessions, "device_signed_out")
+        ended = end_sessions(request, reader, sessions, "device_signed_out")
         Device.objects.filter(reader=reader, device_id=device_id).delete()
         record(
             EventTag.DEVICE_SIGNED_OUT,
@@ -135,7 +144,7 @@ def sign_out_other_devices(request: HttpRequest, reader: Reader, reason: str) ->
         others = list(
             UserSession.objects.filter(user_id=reader.pk).exclude(session_key=current_key)
         )
-        ended = _end_sessions(request, reader, others, reason)
+        ended = end_sessions(request, reader, others, reason)
         gone = Device.objects.filter(reader=reader).exclude(device_id=current_device)
         device_ids = list(gone.values_list("device_id", flat=True))
         gone.delete()
@@ -218,8 +227,8 @@ def delete_reader(request: HttpRequest, reader: Reader) -> None:
             record(EventTag.ACCOUNT_DELETED, ip_address=client_ip(request), reader_id=reader_id)
     except ProtectedError as exc:
         raise ReaderNotDeletable(str(exc)) from None
-    get_sessions_adapter().end_sessions(
-        [s for s in sessions if s.session_key != request.session.session_key]
-    )
+    for session in sessions:
+        if session.session_key != request.session.session_key:
+            session.end()
     leases.release_all_for_reader(reader_id, "account_deleted")
     logout(request)

@@ -106,3 +106,17 @@ def test_it_refuses_to_sign_a_device_out_without_a_csrf_token(alice):
     response = laptop.post("/account/devices/sign-out-others/")
     assert response.status_code == 403
     assert b"This form has expired" in response.content
+
+
+def test_it_releases_leases_when_allauths_sessions_page_ends_sessions(alice, monkeypatch):
+    released = []
+    monkeypatch.setattr(
+        "kiosco.leases.services.release_device",
+        lambda reader_id, device_id, reason: released.append(device_id) or 1,
+    )
+    laptop, phone = sign_in("alice@example.com"), sign_in("alice@example.com")
+    assert b"/account/devices/" in laptop.get("/accounts/sessions/").content
+    assert laptop.post("/accounts/sessions/").status_code == 302
+    assert not _is_signed_in(phone) and _is_signed_in(laptop)
+    assert released == [phone.cookies["kiosco_device"].value]
+    assert SecurityEvent.objects.filter(tag=EventTag.SESSION_ENDED, reader=alice).count() == 1
