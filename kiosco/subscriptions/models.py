@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -92,11 +92,11 @@ class Subscription(models.Model):
     and period. ``seats`` is the number of places contracted now."""
 
     class Status(models.TextChoices):
-        TRIALING = "trialing", _("trial")
-        ACTIVE = "active", _("active")
-        PAST_DUE = "past_due", _("payment overdue")
-        CANCELED = "canceled", _("canceled")
-        EXPIRED = "expired", _("expired")
+        TRIALING = "trialing", pgettext_lazy("subscription status", "trial")
+        ACTIVE = "active", pgettext_lazy("subscription status", "active")
+        PAST_DUE = "past_due", pgettext_lazy("subscription status", "payment overdue")
+        CANCELED = "canceled", pgettext_lazy("subscription status", "canceled")
+        EXPIRED = "expired", pgettext_lazy("subscription status", "expired")
 
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
     owner_reader = models.ForeignKey(

@@ -18,6 +18,7 @@ urlpatterns = [
         name="revoke_invitation",
     ),
     path("subscription/plan/", views.change_plan, name="change_plan"),
+    path("subscription/upgrade/", views.upgrade, name="upgrade"),
     path("subscription/cancel/", views.cancel, name="cancel"),
     path("invitations/<str:key>/", views.invitation, name="invitation"),
     path("terms/", views.terms_current, name="terms"),

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -235,3 +236,25 @@ def terms_accept(request: HttpRequest) -> HttpResponse:
         "next": target,
     }
     return render(request, "subscriptions/terms_accept.html", context)
+
+
+@login_required
+@require_GET
+def upgrade(request: HttpRequest) -> HttpResponse:
+    """Where the device dialog's "share: move to Premium" and "contract more accounts"
+    links land: each reader sees the offer that fits their subscription."""
+    entitlements = entitlements_for(request.user)
+    administered = request.user.administered_organisations.first()  # type: ignore[union-attr]
+    if administered is not None and entitlements.organisation_name:
+        return redirect(reverse("subscriptions:org", args=[administered.slug]) + "#seats")
+    owned = flows.owned_subscription(request.user)
+    premium = Plan.objects.filter(code="premium", is_active=True).first()
+    if owned is None and not entitlements.organisation_name:
+        return redirect("subscriptions:plans")
+    context = {
+        "owned": owned,
+        "premium": premium if owned and premium and premium.seats > owned.plan.seats else None,
+        "entitlements": entitlements,
+        "test_mode": get_provider().test_mode,
+    }
+    return render(request, "subscriptions/upgrade.html", context)

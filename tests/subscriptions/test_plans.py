@@ -7,6 +7,7 @@ from django.utils import timezone, translation
 
 from kiosco.subscriptions.models import Plan, Seat, Subscription, TermsAcceptance, TermsVersion
 from kiosco.subscriptions.services import entitlements_for, lifecycle
+from tests.support.personas import make_reader
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +179,26 @@ def test_it_rolls_periods_from_the_command(people):
     out = StringIO()
     call_command("roll_subscriptions", stdout=out)
     assert "0 subscriptions rolled over" in out.getvalue()
+
+
+def test_it_offers_each_reader_the_right_way_to_share(client, people, erin):
+    client.force_login(people.alice)
+    page = client.get("/subscription/upgrade/")
+    assert b"Upgrade to Premium now" in page.content and b'value="premium"' in page.content
+    client.force_login(people.dave)
+    assert client.get("/subscription/upgrade/").url == "/org/acme/#seats"
+    client.force_login(people.bob)
+    assert (
+        b"Invite them from your subscription page" in client.get("/subscription/upgrade/").content
+    )
+    client.force_login(erin)
+    assert client.get("/subscription/upgrade/").url == "/plans/"
+
+
+def test_it_tells_an_organisation_member_to_ask_an_admin(client, people):
+    from kiosco.subscriptions.services import seats
+
+    member = make_reader("mia@acme.example", None)
+    seats.take_seat(people.acme.subscription, member)
+    client.force_login(member)
+    assert b"ask one of its administrators" in client.get("/subscription/upgrade/").content
