@@ -34,6 +34,11 @@ class ImportResult:
     parsed: importer.ParsedArticle
     created: bool
     blocks_changed: bool
+    fields_changed: tuple[str, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return self.created or self.blocks_changed or bool(self.fields_changed)
 
     def as_report(self) -> dict[str, Any]:
         """The ``--json`` shape of ``kiosco import-article``."""
@@ -47,6 +52,7 @@ class ImportResult:
             "turns": len(parsed.turns),
             "dropped": list(parsed.dropped),
             "created": self.created,
+            "changed": self.changed,
             "section": self.article.section.slug,
             "access": self.article.access,
             "published_at": _iso(self.article.published_at),
@@ -115,7 +121,7 @@ def _import_parsed(
         article.save(update_fields=[*fields, "updated_at"])
     _set_authors(article, authors, parsed.byline, created)
     changed = replace_blocks(article, parsed.blocks)
-    return ImportResult(article, parsed, created, changed)
+    return ImportResult(article, parsed, created, changed, tuple(fields))
 
 
 def _apply(

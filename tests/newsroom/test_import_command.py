@@ -62,6 +62,7 @@ def test_it_prints_a_summary_with_the_dropped_lines(science):
     out = run(str(INTERVIEW), "--section", "Science")
     assert out.startswith("Imported 'a-lighthouse-is-a-clock-that-nobody-winds-any-more'")
     assert "  dropped: Compartir" in out
+    assert run(str(INTERVIEW)).startswith("Unchanged 'a-lighthouse")
 
 
 def test_it_refuses_an_unknown_section_and_lists_the_known_ones(science):

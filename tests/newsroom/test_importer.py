@@ -4,10 +4,12 @@ furniture out. Fixtures under fixtures/ were written for these tests."""
 from __future__ import annotations
 
 import textwrap
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -369,8 +371,32 @@ def test_it_imports_the_same_text_twice_into_the_same_article(article):
     first = import_article(text, section="city")
     again = import_article(text, section="city")
     assert again.article.pk == first.article.pk
-    assert (first.created, again.created, again.blocks_changed) == (True, False, False)
+    assert (first.created, again.created, again.changed) == (True, False, False)
     stored = list(Block.objects.filter(article=first.article).values_list("kind", "label", "text"))
     assert stored == [(b.kind, b.label, b.text) for b in first.parsed.blocks]
     assert Article.objects.filter(headline=first.parsed.headline).count() == 1
     Article.objects.filter(pk=first.article.pk).delete()  # headlines repeat across examples
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_makes_one_article_when_two_imports_of_a_new_text_race():
+    Section.objects.create(slug="culture", name="Culture")
+    text = fixture("entrevista_es_furniture_en.txt")
+    start, outcomes = threading.Barrier(2), []
+
+    def racer() -> None:
+        try:
+            start.wait(timeout=10)
+            outcomes.append(import_article(text, section="culture").created)
+        finally:
+            connection.close()
+
+    racers = [threading.Thread(target=racer) for _ in range(2)]
+    for thread in racers:
+        thread.start()
+    for thread in racers:
+        thread.join(timeout=60)
+    # The loser of the insert race retried and updated the winner's article.
+    assert sorted(outcomes) == [False, True]
+    assert Article.objects.count() == 1
+    assert Block.objects.count() == len(parse_article(text).blocks)

@@ -84,7 +84,7 @@ def read_limited(path: str) -> bytes:
 
 
 def _summary(report: dict[str, Any]) -> str:
-    verb = "Imported" if report["created"] else "Updated"
+    verb = "Imported" if report["created"] else "Updated" if report["changed"] else "Unchanged"
     counts = ", ".join(f"{n} {kind}" for kind, n in report["blocks"].items() if n)
     lines = [
         f"{verb} {report['slug']!r} ({report['language']}, {report['section']}, "
