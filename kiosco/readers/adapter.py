@@ -5,7 +5,9 @@ rate-limit refusal of a login recorded as an event."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
@@ -41,7 +43,11 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Render in the reader's language, and send only once the transaction that
         caused the email commits (a rolled-back change sends nothing)."""
-        context = {"edition_name": settings.KIOSCO_EDITION_NAME, **context}
+        context = {
+            "edition_name": settings.KIOSCO_EDITION_NAME,
+            "current_site": _edition(),
+            **context,
+        }
         language = _language_for(email, context)
         parent_send = super().send_mail
 
@@ -63,6 +69,14 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         reader = Reader.objects.filter(email__iexact=credentials.get("email", "")).first()
         record(EventTag.LOGIN_FAILED, reader=reader, ip_address=services.client_ip(request))
+
+
+def _edition() -> SimpleNamespace:
+    # allauth's mails name "the site" from django.contrib.sites (example.com unless an
+    # operator edits the row); the edition's name and public address are what we mean.
+    return SimpleNamespace(
+        name=settings.KIOSCO_EDITION_NAME, domain=urlsplit(settings.KIOSCO_PUBLIC_URL).netloc
+    )
 
 
 def _language_for(email: str, context: dict[str, Any]) -> str:

@@ -99,3 +99,13 @@ def test_it_releases_every_lease_on_a_reset(smtp_server, alice, monkeypatch):
     browser.post(form_page.redirect_chain[-1][0], {"password1": new, "password2": new})
     assert released == [(alice.pk, "account:password:reset")]
     assert phone.get("/account/").status_code == 302
+
+
+def test_it_names_the_edition_not_a_placeholder_site(smtp_server, settings):
+    Client().post(
+        "/accounts/signup/",
+        {"email": "dora@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    text = body(smtp_server.wait_for(to="dora@example.com"))
+    assert "example.com" not in text.replace("dora@example.com", "")
+    assert settings.KIOSCO_EDITION_NAME in text
