@@ -20,6 +20,7 @@ from enum import Enum
 
 # A furniture line is short; anything longer is prose, whatever words it contains.
 MAX_FURNITURE_WORDS = 45
+MAX_FURNITURE_CHARS = 400
 # A short line without final punctuation ("The Morning Brief", "Terms · Privacy") is
 # dropped only when it sits between furniture lines or after them, never on its own.
 MAX_UI_WORDS = 10
@@ -99,7 +100,9 @@ class Tail(Enum):
 def classify_tail_line(line: str, *, is_turn: bool = False) -> Tail:
     """What one non-empty line at the end of a text is. Turn lines are always body."""
     words = len(line.split())
-    if is_turn or words > MAX_FURNITURE_WORDS or _REPORTING.search(line):
+    if is_turn or words > MAX_FURNITURE_WORDS or len(line) > MAX_FURNITURE_CHARS:
+        return Tail.BODY
+    if _REPORTING.search(line):
         return Tail.BODY
     if _FURNITURE.search(line.strip(" \t*•·|>-\u2013\u2014")):
         return Tail.FURNITURE

@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from kiosco.newsroom.furniture import strip_furniture
 
 MAX_BYTES = 2 * 1024 * 1024
+# A long report runs to a few thousand paragraphs; more lines than this is not one article
+# (and would cost seconds to parse and store).
+MAX_LINES = 20_000
 
 # Block kinds, spelled as kiosco.newsroom.models.BlockKind's values (a test pins it).
 PARAGRAPH, HEADING, QUESTION, ANSWER, QUOTE = "paragraph", "heading", "question", "answer", "quote"
@@ -41,6 +44,9 @@ _NAME_WORD = re.compile(r"^([A-ZÁÉÍÓÚÑÜ][\w.'\u2019-]*|and|y|e|de|del|la|
 # A line this long that breaks mid-sentence is a hard wrap, not a heading or a label.
 WRAP_EVIDENCE_CHARS = 40
 HEADING_MAX_CHARS = 60
+BYLINE_MAX_CHARS = 200
+# Enough prose to tell English from Spanish; a 2 MB text is not read in full for it.
+LANGUAGE_SAMPLE_CHARS = 20_000
 HEADING_MAX_WORDS = 8
 
 
@@ -107,6 +113,11 @@ def parse_article(text: str, *, default_language: str = "en") -> ParsedArticle:
     """Parse a plain-text article. Raises :class:`UnreadableText` on empty input."""
     check_text(text)
     lines = split_lines(text)
+    filled = sum(1 for line in lines if line)
+    if filled > MAX_LINES:
+        raise UnreadableText(
+            f"the text has {filled:,} non-empty lines; one article has at most {MAX_LINES:,}"
+        )
     first = next(index for index, line in enumerate(lines) if line)
     rest, dropped = strip_furniture(lines[first + 1 :], is_turn=starts_turn)
     # Decided once for the whole text: a hard-wrapped standfirst wraps like the body.
@@ -166,7 +177,7 @@ def byline_names(line: str) -> str:
     """The names of a byline line ("By Ana Ruiz and Tom Hale"), or "" for other lines.
     Every word after "By"/"Por" must be a capitalised name or a connector, so
     "By the end of the year, ..." stays a standfirst."""
-    match = _BYLINE.match(line)
+    match = _BYLINE.match(line) if len(line) <= BYLINE_MAX_CHARS else None
     if not match:
         return ""
     names = match["names"].replace(",", " , ")
@@ -196,15 +207,15 @@ def _is_label_only(line: str) -> bool:
 
 def _paragraphs(lines: list[str], *, wrapped: bool) -> list[str]:
     """Logical paragraphs: hard-wrapped blocks joined, otherwise one per line."""
-    paragraphs: list[str] = []
+    paragraphs: list[list[str]] = []  # lists of lines, joined once at the end
     previous = ""
     for line in lines:
         if line and previous and _continues(previous, line, wrapped=wrapped):
-            paragraphs[-1] = f"{paragraphs[-1]} {line}"
+            paragraphs[-1].append(line)
         elif line:
-            paragraphs.append(line)
+            paragraphs.append([line])
         previous = line
-    return paragraphs
+    return [" ".join(parts) for parts in paragraphs]
 
 
 def _continues(previous: str, line: str, *, wrapped: bool) -> bool:
@@ -387,7 +398,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 def detect_language(text: str, default: str = "en") -> str:
     """ "en" or "es" by counting common function words; ``default`` on a tie."""
-    words = [word.lower() for word in _WORD.findall(text)]
+    words = [word.lower() for word in _WORD.findall(text[:LANGUAGE_SAMPLE_CHARS])]
     english = sum(word in _ENGLISH for word in words)
     spanish = sum(word in _SPANISH for word in words)
     if english == spanish:

@@ -80,6 +80,7 @@ def import_article(
     Raises ``importer.UnreadableText`` or :class:`ImportRefused`; nothing is written then.
     """
     parsed = importer.parse_article(text)
+    _check_fits(parsed)
     if access is not None and access not in Access.values:
         raise ImportRefused(
             f"unknown access level {access!r}; use one of {', '.join(Access.values)}"
@@ -94,6 +95,18 @@ def import_article(
         # Two imports of the same new text raced: the loser's insert hit the unique
         # source key (or slug). Run again; it now finds and updates the winner's row.
         return _import_parsed(parsed, section, access, language, authors, publish, create_section)
+
+
+def _check_fits(parsed: importer.ParsedArticle) -> None:
+    """Refuse, with the reason, what the columns cannot hold (PostgreSQL would raise)."""
+    limit = Article._meta.get_field("headline").max_length or 0
+    if len(parsed.headline) > limit:
+        raise ImportRefused(
+            f"the first line, taken as the headline, is {len(parsed.headline):,} characters "
+            f"long (at most {limit}); does the text start with its headline?"
+        )
+    if len(parsed.byline) > (Article._meta.get_field("byline").max_length or 0):
+        raise ImportRefused("the byline line is too long to be a byline")
 
 
 @transaction.atomic
@@ -195,7 +208,8 @@ def byline_authors(byline: str) -> list[str]:
 
 def ensure_author(name: str) -> Author:
     slug = slugify(name)[:80] or "author"
-    author, _ = Author.objects.get_or_create(slug=slug, defaults={"name": name.strip()})
+    display = name.strip()[: Author._meta.get_field("name").max_length]
+    author, _ = Author.objects.get_or_create(slug=slug, defaults={"name": display})
     return author
 
 

@@ -91,6 +91,7 @@ def test_it_needs_a_section_for_a_new_article(science):
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         (b"Caf\xe9 y churros\nEntradilla.\n", "not UTF-8"),
         (b"Headline\n" + b"word " * (MAX_BYTES // 5 + 1), "too large"),
+        (b"A first line far too long to be a headline " * 20 + b"\nStand.\n", "headline"),
     ],
 )
 def test_it_refuses_bad_input_and_writes_nothing(tmp_path, science, content, message):

@@ -220,6 +220,12 @@ def test_it_refuses_unreadable_input_with_a_clear_message(data, message):
         decode_text(data)
 
 
+def test_it_refuses_a_text_of_more_lines_than_one_article_has():
+    text = "Headline\n" + "Line.\n" * importer.MAX_LINES
+    with pytest.raises(UnreadableText, match="at most 20,000"):
+        parse_article(text)
+
+
 def test_it_reads_utf8_with_a_byte_order_mark():
     assert parse_article(decode_text("\ufeffHead\nStand.\nBody.".encode())).headline == "Head"
 
@@ -316,7 +322,7 @@ def furniture(draw: st.DrawFn) -> list[str]:
     return [first, *rest]
 
 
-separators = st.sampled_from(["\n", "\n\n", "\n\n\n", " \n\t\n"])
+separators = st.sampled_from(["\n", "\n\n", "\n\n\n", " \n\t\n", "\r\n", "\r\n\r\n"])
 
 
 @st.composite
@@ -400,3 +406,15 @@ def test_it_makes_one_article_when_two_imports_of_a_new_text_race():
     assert sorted(outcomes) == [False, True]
     assert Article.objects.count() == 1
     assert Block.objects.count() == len(parse_article(text).blocks)
+
+
+@pytest.mark.django_db
+def test_it_leaves_a_hand_made_article_with_the_same_slug_alone():
+    section = Section.objects.create(slug="city", name="City")
+    hand_made = Article.objects.create(
+        slug="night-market", headline="Night market", section=section
+    )
+    result = import_article("Night market\nStand.\n\nBody.", section="city")
+    assert result.article.slug == "night-market-2"
+    hand_made.refresh_from_db()
+    assert (hand_made.source_key, hand_made.blocks.count()) == ("", 0)
