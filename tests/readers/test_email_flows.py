@@ -109,3 +109,12 @@ def test_it_names_the_edition_not_a_placeholder_site(smtp_server, settings):
     text = body(smtp_server.wait_for(to="dora@example.com"))
     assert "example.com" not in text.replace("dora@example.com", "")
     assert settings.KIOSCO_EDITION_NAME in text
+
+
+def test_it_keeps_the_language_a_reader_signed_up_in(smtp_server):
+    Client(HTTP_ACCEPT_LANGUAGE="es").post(
+        "/accounts/signup/",
+        {"email": "dora@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert Reader.objects.get(email="dora@example.com").language == "es"
+    assert "Gracias por leer" in body(smtp_server.wait_for(to="dora@example.com"))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, RequestFactory
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from kiosco.lib.client_ip import client_ip, parse_trusted_proxies
 from kiosco.lib.email import email_settings
@@ -81,3 +85,16 @@ def test_it_believes_forwarded_proto_only_from_a_trusted_proxy(db, settings):
         "/accounts/login/", HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR="10.0.0.1"
     )
     assert proxied.cookies["kiosco_device"]["secure"]
+
+
+addresses = st.ip_addresses().map(str)
+
+
+@hypothesis_settings(max_examples=60, deadline=None)
+@given(peer=addresses, forwarded=st.lists(addresses | st.text(max_size=20), max_size=6))
+def test_it_never_lets_an_untrusted_peer_choose_its_address(peer, forwarded):
+    proxies = parse_trusted_proxies(["10.255.255.254"])
+    if peer == "10.255.255.254":
+        return
+    request = _request(peer, ", ".join(forwarded) or None)
+    assert client_ip(request, proxies) == str(ipaddress.ip_address(peer))
