@@ -94,3 +94,10 @@ def test_it_lists_sent_mail_in_the_outbox_only_in_debug(settings, tmp_path):
     message = Client().get(f"/account/outbox/{name}/")
     assert b'<a href="http://testserver/accounts/x/"' in message.content
     assert Client().get("/account/outbox/nothing-here/").status_code == 404
+
+
+def test_it_lists_devices_and_events_read_only_in_the_admin(admin_client, alice):
+    sign_in("alice@example.com")
+    assert admin_client.get("/admin/readers/device/").status_code == 200
+    assert admin_client.get("/admin/readers/securityevent/").status_code == 200
+    assert admin_client.get("/admin/readers/securityevent/add/").status_code == 403
