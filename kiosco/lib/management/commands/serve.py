@@ -57,8 +57,9 @@ class Command(BaseCommand):
             str(options["port"]),
             "--workers",
             "1" if embedded else str(max(1, options["workers"])),
+            # granian runs ASGI apps on its event loop: one blocking thread only.
             "--blocking-threads",
-            str(max(1, options["threads"])),
+            "1" if embedded else str(max(1, options["threads"])),
             "--no-ws",
             "--log-level",
             "warning",
