@@ -1,3 +1,10 @@
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
 from kiosco.cli import main
 from kiosco.lib.management.commands.serve import Command
 
@@ -33,3 +40,39 @@ def test_it_answers_liveness_without_touching_anything(client):
 
 def test_it_reports_ready_when_the_database_answers(client, db):
     assert client.get("/healthz/ready").status_code == 200
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answer_from_a_real_server(*flags: str, **env: str) -> bytes:
+    port = _free_port()
+    environ = dict(os.environ, KIOSCO_SECRET_KEY="s" * 40, **env)
+    command = [sys.executable, "-m", "kiosco.cli", "serve", "--port", str(port), *flags]
+    server = subprocess.Popen(command, env=environ, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                url = f"http://127.0.0.1:{port}/healthz/live"
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    return bytes(response.read())
+            except OSError:
+                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                time.sleep(0.2)
+        raise AssertionError("kiosco serve did not answer within 30 s")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_it_starts_granian_on_wsgi_for_production():
+    flags = ("--workers", "1", "--no-collectstatic")
+    assert _answer_from_a_real_server(*flags, KIOSCO_DEBUG="0") == b"ok"
+
+
+def test_it_starts_the_embedded_shape():
+    assert _answer_from_a_real_server("--embedded", KIOSCO_DEBUG="1") == b"ok"
