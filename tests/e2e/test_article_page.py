@@ -64,3 +64,17 @@ def test_it_does_not_overflow_a_phone_screen_sideways(live_server, phone_page: P
         "el => parseFloat(getComputedStyle(el).fontSize)"
     )
     assert body_size >= 16  # readable without zooming
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_switches_the_interface_to_spanish_and_keeps_the_article_language(
+    live_server, phone_page: Page, insecure_cookies: None
+):
+    url = long_interview()
+    phone_page.goto(live_server.url + url)
+    phone_page.select_option("#language-select", "es")
+    phone_page.click(".language-switch button")
+    phone_page.wait_for_url(live_server.url + url)
+    assert phone_page.locator(".account-nav").inner_text().startswith("Iniciar sesión")
+    assert phone_page.locator("html").get_attribute("lang") == "en"
+    assert phone_page.locator("section.turn").count() == 13
