@@ -249,6 +249,8 @@ class BillingEvent(models.Model):
     external_id = models.CharField(max_length=120, db_index=True)
     occurred_at = models.DateTimeField()
     payload = models.JSONField(default=dict)
+    # The normalised change (``billing.base.BillingChange``), to apply it later.
+    change = models.JSONField(default=dict)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
     detail = models.CharField(max_length=200, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)

@@ -7,7 +7,8 @@ from kiosco.subscriptions.services import entitlements_for
 pytestmark = pytest.mark.django_db
 
 
-def test_it_loads_the_personas_once_with_the_demo_password():
+def test_it_loads_the_personas_once_with_the_demo_password(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
     lines = load_personas()
     assert "alice@example.com / kiosco-demo — Digital" in lines
     assert load_personas() == lines  # idempotent

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from kiosco.subscriptions.models import Organisation, Seat
 from kiosco.subscriptions.services import seats
@@ -42,14 +42,17 @@ def test_it_lets_exactly_one_of_two_racers_take_the_last_seat():
     Organisation.objects.filter(pk=people.acme.pk).update(
         domain="acme.example", domain_join_enabled=True, domain_verified_at="2026-01-01T00:00Z"
     )
-    racers = [make_reader(f"racer{n}@acme.example", None) for n in range(2)]
     organisation = Organisation.objects.get(pk=people.acme.pk)
 
-    results = _race(lambda reader: seats.join_by_domain(organisation, reader), racers)
+    for round_ in range(3):  # a fresh last seat each round
+        if round_:
+            Seat.objects.create(subscription=acme, number=5 + round_)
+        racers = [make_reader(f"racer{round_}{n}@acme.example", None) for n in range(2)]
+        results = _race(lambda reader: seats.join_by_domain(organisation, reader), racers)
 
-    assert sorted(results.values()) == ["no_seats_left", "seated"], (connection.vendor, results)
-    assert Seat.objects.filter(subscription=acme, holder__isnull=False).count() == 5
-    assert Seat.objects.filter(holder__in=racers).count() == 1
+        assert sorted(results.values()) == ["no_seats_left", "seated"], (connection.vendor, results)
+        assert not Seat.objects.filter(subscription=acme, holder__isnull=True).exists()
+        assert Seat.objects.filter(holder__in=racers).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -79,3 +82,22 @@ def test_it_never_seats_one_reader_twice_when_they_race_two_invitations():
         thread.join(30)
     assert sorted(outcomes) == ["already_seated", "seated"]
     assert Seat.objects.filter(holder=erin).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_holds_the_last_seat_by_compare_and_set_alone():
+    """Without the subscription row lock, the per-seat compare-and-set still lets only
+    one racer in (the lock is a second line, not the only one)."""
+    people = personas()
+    acme = people.acme.subscription
+    for n in range(3):
+        seats.take_seat(acme, make_reader(f"member{n}@acme.example", None))
+    racers = [make_reader(f"racer{n}@acme.example", None) for n in range(2)]
+
+    def take_without_lock(reader):
+        with transaction.atomic():
+            seats.take_seat(acme, reader)
+
+    results = _race(take_without_lock, racers)
+    assert sorted(results.values()) == ["no_seats_left", "seated"], (connection.vendor, results)
+    assert Seat.objects.filter(holder__in=racers).count() == 1

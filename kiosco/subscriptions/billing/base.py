@@ -39,6 +39,45 @@ class BillingChange:
     organisation: dict[str, str] | None = None
     payload: dict[str, Any] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in _STORED}
+        for name in ("occurred_at", "period_end"):
+            data[name] = data[name].isoformat() if data[name] else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], payload: dict[str, Any]) -> BillingChange:
+        period_end = data.get("period_end")
+        return cls(
+            provider=data["provider"],
+            event_id=data["event_id"],
+            kind=data["kind"],
+            external_id=data["external_id"],
+            occurred_at=datetime.fromisoformat(data["occurred_at"]),
+            plan_code=data.get("plan_code"),
+            seats=data.get("seats"),
+            period_end=datetime.fromisoformat(period_end) if period_end else None,
+            status=data.get("status"),
+            owner_email=data.get("owner_email"),
+            organisation=data.get("organisation"),
+            payload=payload,
+        )
+
+
+_STORED = (
+    "provider",
+    "event_id",
+    "kind",
+    "external_id",
+    "occurred_at",
+    "plan_code",
+    "seats",
+    "period_end",
+    "status",
+    "owner_email",
+    "organisation",
+)
+
 
 @dataclass(frozen=True)
 class BillingOutcome:

@@ -9,8 +9,6 @@ yet waits until its ``created`` arrives. Nothing is lost: every row stays.
 
 from __future__ import annotations
 
-import json
-
 from django.db import IntegrityError, transaction
 
 from kiosco.readers.models import Reader
@@ -38,6 +36,7 @@ def receive_billing_change(change: BillingChange) -> tuple[BillingEvent, bool]:
                     external_id=change.external_id,
                     occurred_at=change.occurred_at,
                     payload=change.payload,
+                    change=change.to_json(),
                 )
         except IntegrityError:
             # Delivered before (a retry or a replay): same answer, no second effect.
@@ -175,14 +174,5 @@ def _owner(change: BillingChange) -> tuple[Reader | None, Organisation | None]:
 
 
 def _stored_change(event: BillingEvent) -> BillingChange:
-    """Rebuild a waiting event's change from its stored payload."""
-    from kiosco.subscriptions.billing import stripe, webhook
-
-    body = _as_bytes(event.payload)
-    change = stripe.parse(body) if event.provider == "stripe" else webhook.parse(body)
-    assert change is not None  # only handled Stripe types are ever stored
-    return change
-
-
-def _as_bytes(payload: dict[str, object]) -> bytes:
-    return json.dumps(payload).encode()
+    """A waiting event's change, as normalised when it arrived."""
+    return BillingChange.from_json(event.change, event.payload)
