@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 
 from kiosco.leases.engine import Acquired, Busy, Device, Displaced, Engine, Held, Refused, Seat
 from kiosco.leases.models import Event, Slot
+from kiosco.leases.stores import Claim, StoreConflict
 from kiosco.leases.stores.connections import DjangoDatabase
 from kiosco.leases.stores.sql import SqlStore
 from tests.leases.conftest import new_seat_id
@@ -111,3 +112,31 @@ def test_it_reads_time_from_the_database_server() -> None:
             cursor.execute("SELECT (julianday('now') - 2440587.5) * 86400.0")
         server = cursor.fetchone()[0]
     assert abs(server - now) < 2
+
+
+def claim_a_second_slot(seat: Seat) -> None:
+    store = SqlStore(DjangoDatabase())
+    store.create_slots(seat.id, 2)
+    with store.atomic():
+        store.claim(Claim(seat.id, 1, 0, "phone", BOB, 0, 180, False, 180))
+
+
+def assert_a_double_holder_is_a_conflict_that_leaves_nothing_behind() -> None:
+    engine, seat = sql_engine(), Seat(new_seat_id(), slots=2)
+    engine.check(seat, phone)
+    with pytest.raises(StoreConflict):
+        claim_a_second_slot(seat)
+    assert list(Slot.objects.filter(seat=seat.id).values_list("slot", "device")) == [
+        (0, "phone"),
+        (1, None),
+    ]
+    assert isinstance(engine.check(seat, laptop), Acquired)  # the connection is usable
+
+
+def test_it_turns_a_double_holder_into_a_conflict_inside_a_callers_transaction() -> None:
+    assert_a_double_holder_is_a_conflict_that_leaves_nothing_behind()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_turns_a_double_holder_into_a_conflict_in_its_own_transaction() -> None:
+    assert_a_double_holder_is_a_conflict_that_leaves_nothing_behind()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 class StoreConflict(Exception):
@@ -18,9 +18,9 @@ class StoreConflict(Exception):
     turns it into ``Refused("contended")``; it never reaches a caller."""
 
 
-@dataclass(frozen=True)
-class SlotState:
-    """One lease slot as the store last saw it. ``device is None`` means free."""
+class SlotState(NamedTuple):
+    """One lease slot as the store last saw it. ``device is None`` means free.
+    (A tuple, not a dataclass: one is built per row on every page view's check.)"""
 
     seat: int
     slot: int

@@ -12,35 +12,77 @@ from kiosco.leases.stores import StoreConflict
 
 
 class DjangoDatabase:
-    """Django's default connection; ``atomic`` nests as a savepoint inside a caller's
-    transaction, so a release inside a password change commits with it."""
+    """Django's connection (so ``atomic`` nests as a savepoint inside a caller's
+    transaction, and a release inside a password change commits with it).
+
+    Statements go to the driver cursor under Django's error wrapper, skipping
+    Django's per-query cursor wrapping: the lease check is on every page view, and
+    that wrapping cost more than the query itself (bench/bench_leases.py). The price:
+    these queries do not show in ``connection.queries`` under DEBUG.
+    """
 
     def __init__(self, alias: str = "default") -> None:
         from django.db import connections
 
         self.alias = alias
+        self._connections = connections
         self.vendor = connections[alias].vendor
+        self._native: dict[str, str] = {}
 
     @property
     def connection(self) -> Any:
-        from django.db import connections
-
-        return connections[self.alias]  # per thread, as Django keeps them
+        return self._connections[self.alias]  # per thread, as Django keeps them
 
     def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql, params)
+        wrapper = self._connections[self.alias]
+        if wrapper.connection is None:
+            wrapper.ensure_connection()
+        query = self._native.get(sql) or self._to_native(sql)
+        try:
+            cursor = wrapper.connection.execute(query, params)
             return cursor.fetchall() if cursor.description else []
+        except Exception:
+            with wrapper.wrap_database_errors:  # re-raised as Django's own error class
+                raise
+
+    def _to_native(self, sql: str) -> str:
+        native = sql.replace("%s", "?") if self.vendor == "sqlite" else sql
+        self._native[sql] = native
+        return native
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
+        """Inside a caller's transaction: Django's atomic (a savepoint). Otherwise a
+        plain BEGIN/COMMIT on the driver, as Django would send, without its
+        bookkeeping (a lease write is two statements; the bookkeeping cost more)."""
         from django.db import IntegrityError, transaction
 
+        wrapper = self._connections[self.alias]
         try:
-            with transaction.atomic(using=self.alias):
-                yield
+            if wrapper.in_atomic_block or not wrapper.get_autocommit():
+                with transaction.atomic(using=self.alias):
+                    yield
+            else:
+                with self._plain_transaction(wrapper):
+                    yield
         except IntegrityError as error:
             raise StoreConflict(str(error)) from error
+
+    @contextmanager
+    def _plain_transaction(self, wrapper: Any) -> Iterator[None]:
+        if wrapper.connection is None:
+            wrapper.ensure_connection()
+        driver = wrapper.connection
+        with wrapper.wrap_database_errors:
+            driver.execute("BEGIN IMMEDIATE" if self.vendor == "sqlite" else "BEGIN")
+        try:
+            yield
+        except BaseException:
+            with wrapper.wrap_database_errors:
+                driver.execute("ROLLBACK")
+            raise
+        with wrapper.wrap_database_errors:
+            driver.execute("COMMIT")
 
 
 class PsycopgDatabase:

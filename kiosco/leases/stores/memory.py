@@ -53,8 +53,7 @@ class MemoryStore:
                 if s == claim.seat
             ):
                 raise StoreConflict("this device already holds another slot of the seat")
-            new = replace(
-                row,
+            new = row._replace(
                 generation=row.generation + 1,
                 device=claim.device,
                 reader=claim.reader,
@@ -75,7 +74,7 @@ class MemoryStore:
                 return None
             if not row.is_live(now):
                 return None
-            new = replace(row, expires_at=now + ttl, input_at=max(row.input_at or 0, now - idle))
+            new = row._replace(expires_at=now + ttl, input_at=max(row.input_at or 0, now - idle))
             self.rows[(seat, slot)] = new
             return new
 

@@ -74,8 +74,7 @@ def statements(vendor: str) -> dict[str, str]:
     }
 
 
-def _row(values: Sequence[Any]) -> SlotState:
-    return SlotState(*values)
+_row = SlotState._make
 
 
 class SqlStore:

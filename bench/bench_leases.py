@@ -1,0 +1,182 @@
+"""Lease engine throughput: check, renew and take_over per second on SQLite and
+PostgreSQL, each next to the raw round trips of the very same SQL through the same
+driver connection in the same run. The ratio (engine / raw) is the engine's cost:
+the machine is shared, so only ratios measured side by side mean anything.
+
+Standalone: configures Django itself with a scratch SQLite file under var/ and a
+scratch schema in PostgreSQL (KIOSCO_BENCH_POSTGRES_URL, default the local ``test``
+database), and removes both afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import dj_database_url  # noqa: E402
+import django  # noqa: E402
+import psycopg  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+SQLITE = ROOT / "var" / f"bench_leases_{os.getpid()}.sqlite3"
+POSTGRES = os.environ.get("KIOSCO_BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+SCHEMA = f"bench_leases_{os.getpid()}"
+ROUNDS = int(os.environ.get("KIOSCO_BENCH_ROUNDS", "5"))
+COUNTS = {"check": 1000, "renew": 500, "take_over": 200}  # per round (even: see take_over)
+
+
+def configure() -> None:
+    SQLITE.parent.mkdir(exist_ok=True)
+    sqlite = dj_database_url.parse(f"sqlite:///{SQLITE}")
+    sqlite["OPTIONS"] = {  # as kiosco/settings.py sets them
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    postgres = dj_database_url.parse(POSTGRES)
+    postgres["OPTIONS"] = {"options": f"-c search_path={SCHEMA}"}
+    settings.configure(
+        INSTALLED_APPS=["kiosco.leases"],
+        DATABASES={"default": sqlite, "postgres": postgres},
+        SECRET_KEY="bench-only-" + "x" * 40,
+        USE_TZ=True,
+    )
+    django.setup()
+
+
+def best_rates(
+    engine: Callable[[int], object], raw: Callable[[int], object], count: int
+) -> tuple[float, float]:
+    """Best rate of each over ROUNDS, the two interleaved round by round so that
+    whatever else loads the machine weighs on both alike."""
+    best = [0.0, 0.0]
+    for _ in range(ROUNDS):
+        for side, operation in enumerate((engine, raw)):
+            started = time.perf_counter()
+            for i in range(count):
+                operation(i)
+            best[side] = max(best[side], count / (time.perf_counter() - started))
+    return best[0], best[1]
+
+
+class Raw:
+    """The engine's statements, sent straight through the driver connection."""
+
+    def __init__(self, alias: str) -> None:
+        from django.db import connections
+
+        from kiosco.leases.stores.sql import statements
+
+        wrapper = connections[alias]
+        wrapper.ensure_connection()
+        self.driver = wrapper.connection  # the sqlite3 / psycopg connection Django uses
+        self.vendor = wrapper.vendor
+        self.sql = statements(self.vendor)
+        if self.vendor == "sqlite":
+            self.sql = {name: text.replace("%s", "?") for name, text in self.sql.items()}
+        self.begin = "BEGIN IMMEDIATE" if self.vendor == "sqlite" else "BEGIN"
+
+    def run(self, name: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        cursor = self.driver.execute(self.sql[name], params)
+        return cursor.fetchall() if cursor.description else []
+
+    def statement(self, text: str) -> None:
+        self.driver.execute(text)
+
+    def check(self, seat: int) -> None:
+        self.run("read", [0.0, seat])
+
+    def renew(self, seat: int, generation: int, device: str) -> None:
+        self.statement(self.begin)
+        self.run("renew", [0.0, 180.0, 0.0, seat, 0, generation, device])
+        self.statement("COMMIT")
+
+    def take_over(self, seat: int, device: str) -> None:
+        rows = self.run("read", [0.0, seat])
+        seen, now = rows[0][3], rows[0][0]
+        self.run("count", [seat, "taken_over", now, 6])
+        self.statement(self.begin)
+        claimed = self.run("claim", [0.0, device, 1, 180.0, 0.0, seat, 0, seen, 0, 180.0])
+        generation = claimed[0][2]
+        self.run(
+            "append",
+            [0.0, "taken_over", seat, 0, generation, now, device, 1, "other", 1, 0.0, "explicit"],
+        )
+        self.statement("COMMIT")
+
+
+def bench_database(alias: str, label: str) -> list[tuple[str, float, float]]:
+    from kiosco.leases.engine import Acquired, Device, Engine, Policy, Seat
+    from kiosco.leases.stores.connections import DjangoDatabase
+    from kiosco.leases.stores.sql import SqlStore
+
+    policy = Policy(ttl=180, idle=180, takeovers=6, takeover_window=0.0, renew_sample=0.0)
+    engine = Engine(SqlStore(DjangoDatabase(alias)), policy)
+    raw = Raw(alias)
+    devices = [Device(1, "phone"), Device(1, "laptop")]
+    held = engine.check(Seat(1), devices[0])
+    assert isinstance(held, Acquired)
+    token = held.lease.token
+    for seat in (2, 3):
+        engine.check(Seat(seat), devices[0])
+    rows: list[tuple[str, float, float]] = []
+
+    def engine_take_over(i: int) -> None:
+        result = engine.take_over(Seat(2), devices[(i + 1) % 2])
+        assert isinstance(result, Acquired), result
+
+    def raw_take_over(i: int) -> None:
+        raw.take_over(3, devices[(i + 1) % 2].device)
+
+    raw_renew_generation = raw.run("read", [0.0, 1])[0][3]
+    measured = {
+        "check": (lambda i: engine.check(Seat(1), devices[0]), lambda i: raw.check(1)),
+        "renew": (
+            lambda i: engine.renew(token, devices[0]),
+            lambda i: raw.renew(1, raw_renew_generation, "phone"),
+        ),
+        "take_over": (engine_take_over, raw_take_over),
+    }
+    for name, (through_engine, through_driver) in measured.items():
+        count = COUNTS[name]
+        rows.append((name, *best_rates(through_engine, through_driver, count)))
+    print(f"\n{label}: operations per second (best of {ROUNDS})")
+    print(f"  {'operation':<10} {'engine':>9} {'raw SQL':>9} {'ratio':>6}")
+    for name, engine_rate, raw_rate in rows:
+        print(f"  {name:<10} {engine_rate:>9.0f} {raw_rate:>9.0f} {engine_rate / raw_rate:>6.2f}")
+    return rows
+
+
+def main() -> int:
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{SCHEMA}"')
+    try:
+        configure()
+        from django.core.management import call_command
+
+        for alias in ("default", "postgres"):
+            call_command("migrate", "leases", database=alias, verbosity=0)
+        results = bench_database("default", "SQLite (WAL, file under var/)")
+        results += bench_database("postgres", "PostgreSQL (local, scratch schema)")
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(POSTGRES, autocommit=True) as admin:
+            admin.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{SQLITE}{suffix}").unlink(missing_ok=True)
+    worst = min(engine / raw for _, engine, raw in results)
+    print(f"\nworst ratio {worst:.2f} (aim: at least 0.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
