@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from kiosco.newsroom import demo
+from kiosco.newsroom.importer import parse_article
 from kiosco.newsroom.models import Access, Article, Block, Section
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +107,17 @@ def test_it_loads_again_when_the_articles_are_gone(settings, tmp_path):
     out = load_demo("--once")
     assert "already loaded" not in out
     assert demo.is_loaded()
+
+
+def test_it_drops_nothing_from_the_demo_texts_but_the_copied_page_furniture():
+    dropped = {entry.file: parse_article(entry.text).dropped for entry in demo.demo_articles()}
+    assert len(dropped.pop("night-buses.txt")) == 5
+    assert set(dropped.values()) == {()}
+
+
+def test_it_serves_every_demo_article(client):
+    demo.load_edition()
+    for article in Article.objects.published():
+        response = client.get(article.get_absolute_url())
+        assert response.status_code == 200, article.slug
+        assert f'lang="{article.language}"'.encode() in response.content
