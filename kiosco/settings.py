@@ -39,6 +39,9 @@ KIOSCO_EDITION_NAME = env_str("KIOSCO_EDITION_NAME", "The Kiosco Courier")
 KIOSCO_EDITION_LANGUAGE = env_str("KIOSCO_EDITION_LANGUAGE", "en")
 # Each loader fills part of the demo edition and returns lines for `make run` to print.
 KIOSCO_DEMO_LOADERS = ["kiosco.newsroom.demo.load_edition"]
+# Who may read subscriber-only articles: the subscriptions app's entitlements (the one
+# place that decides). The paywall issue adds the device lease in front of it.
+KIOSCO_ENTITLEMENT_CHECK = "kiosco.subscriptions.services.reader_may_read"
 KIOSCO_PUBLIC_URL = env_str("KIOSCO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -197,7 +200,7 @@ TEMPLATES[0]["DIRS"] = [BASE_DIR / "readers" / "templates", *_template_dirs]
 # address from KIOSCO_TRUSTED_PROXIES only), per key (the email typed) or per user.
 # Counters live in the default cache (Redis in production); when it is down the
 # limiter lets requests through and records account:ratelimit:failed_open
-# (kiosco/readers/ratelimit.py). A refusal renders 429.html (or a form error at login).
+# (kiosco/readers/ratelimit.py). A refusal renders 429.html with status 429.
 ACCOUNT_RATE_LIMITS = {
     # Wrong passwords: 10 per 5 minutes per client address and per account.
     "login_failed": "10/5m/ip,10/5m/key",
@@ -276,6 +279,18 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- Leases (see kiosco/leases/CONTEXT.md) ------------------------------------------
 KIOSCO_LEASE_TTL = env_int("KIOSCO_LEASE_TTL", 180, minimum=10)
 KIOSCO_LEASE_IDLE = env_int("KIOSCO_LEASE_IDLE", 180, minimum=10)
+# Rate limit "lease takeover per seat": at most this many explicit "continue here" per
+# window; past it the reader gets a refusal with its reason (counted from the event log).
+KIOSCO_LEASE_TAKEOVERS = env_int("KIOSCO_LEASE_TAKEOVERS", 6, minimum=1)
+KIOSCO_LEASE_TAKEOVER_WINDOW = env_int("KIOSCO_LEASE_TAKEOVER_WINDOW", 600, minimum=1)
+# Where "you were displaced" notices go: in-process (embedded), or across instances
+# kiosco.leases.notifiers.redis_pubsub.RedisNotifier / ...postgres.PostgresNotifier.
+KIOSCO_LEASE_NOTIFIER = env_str(
+    "KIOSCO_LEASE_NOTIFIER",
+    "kiosco.leases.notifiers.redis_pubsub.RedisNotifier"
+    if REDIS_URL
+    else "kiosco.leases.notifiers.memory.InProcessNotifier",
+)
 
 # --- Subscriptions & billing (see kiosco/subscriptions/CONTEXT.md) ------------------
 # Who charges: "demo" (embedded edition: no payment, instant, labelled TEST MODE),
