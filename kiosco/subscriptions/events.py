@@ -14,5 +14,6 @@ class SubscriptionTag(StrEnum):
     SEAT_TAKEN = "subscription:seat:taken"
     SEAT_REVOKED = "subscription:seat:revoked"
     SEAT_CLOSED = "subscription:seat:closed"
+    SEAT_LEFT = "subscription:seat:left"
     TERMS_ACCEPTED = "subscription:terms:accepted"
     DOMAIN_ATTESTED = "subscription:domain:attested"

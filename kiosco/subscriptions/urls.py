@@ -20,6 +20,7 @@ urlpatterns = [
     path("subscription/plan/", views.change_plan, name="change_plan"),
     path("subscription/upgrade/", views.upgrade, name="upgrade"),
     path("subscription/cancel/", views.cancel, name="cancel"),
+    path("subscription/leave/", views.leave, name="leave"),
     path("invitations/<str:key>/", views.invitation, name="invitation"),
     path("terms/", views.terms_current, name="terms"),
     path("terms/accept/", views.terms_accept, name="terms_accept"),

@@ -258,3 +258,15 @@ def upgrade(request: HttpRequest) -> HttpResponse:
         "test_mode": get_provider().test_mode,
     }
     return render(request, "subscriptions/upgrade.html", context)
+
+
+@login_required
+@require_POST
+def leave(request: HttpRequest) -> HttpResponse:
+    try:
+        seats.leave_seat(request.user)
+    except SeatRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, _("You left that subscription. Your account stays yours."))
+    return redirect("subscriptions:mine")

@@ -187,3 +187,20 @@ def test_it_hides_another_owners_seats(client, people):
     client.force_login(people.alice)
     assert client.post(f"/subscription/seats/{seat.pk}/revoke/").status_code == 404
     assert entitlements_for(people.carol).can_read_subscriber_content
+
+
+def test_it_lets_the_extra_user_leave_and_take_another_seat(client, people, released):
+    client.force_login(people.carol)
+    assert b"Leave this subscription" in client.get("/subscription/").content
+    client.post("/subscription/leave/")
+    assert not entitlements_for(people.carol).can_read_subscriber_content
+    assert released and released[0][1] == "seat_left"
+    seats.take_seat(people.acme.subscription, people.carol)
+    assert entitlements_for(people.carol).organisation_name == "Acme Corporation"
+
+
+def test_it_does_not_let_an_owner_leave_their_own_subscription(client, people):
+    client.force_login(people.bob)
+    response = client.post("/subscription/leave/", follow=True)
+    assert "cancel it instead" in response.content.decode()
+    assert entitlements_for(people.bob).can_read_subscriber_content

@@ -46,6 +46,7 @@ REASONS: dict[str, Any] = {
     "domain_not_allowed": _("Your verified email address is not on this organisation's domain."),
     "not_allowed": _("You cannot do that on this subscription."),
     "owner_seat": _("The owner's own seat cannot be revoked."),
+    "owner_cannot_leave": _("It is your own subscription: to stop it, cancel it instead."),
     "terms_not_accepted": _("Please accept the current terms and conditions to subscribe."),
     "seats_below_taken": _(
         "You cannot have fewer seats than people using them: remove members first."
@@ -227,3 +228,20 @@ def remove_from_seat(seat: Seat, by: Any) -> None:
             SubscriptionTag.SEAT_REVOKED, reader=holder, seat=seat.pk, by=getattr(by, "pk", None)
         )
         send_after_commit(holder.email, "seat_closed", {"reason": "seat_revoked"}, holder.language)  # type: ignore[union-attr]
+
+
+def leave_seat(reader: Any) -> None:
+    """A reader gives up the seat somebody shared with them (an owner cannot leave
+    their own subscription: they cancel it)."""
+    seat = Seat.objects.filter(holder_id=reader.pk).select_related("subscription").first()
+    if seat is None:
+        raise SeatRefused("not_allowed")
+    with transaction.atomic():
+        subscription = lock(seat.subscription)
+        if subscription.owner_reader_id == reader.pk:
+            raise SeatRefused("owner_cannot_leave")
+        vacate_seat(seat, "seat_left")
+        Invitation.objects.filter(
+            subscription=subscription, accepted_by_id=reader.pk, state=Invitation.State.ACCEPTED
+        ).update(state=Invitation.State.REVOKED)
+        record(SubscriptionTag.SEAT_LEFT, reader=reader, seat=seat.pk)
