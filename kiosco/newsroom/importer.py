@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from kiosco.newsroom.furniture import strip_furniture
+from kiosco.newsroom.language import detect_language
 
 MAX_BYTES = 2 * 1024 * 1024
 # A long report runs to a few thousand paragraphs; more lines than this is not one article
@@ -45,8 +46,6 @@ _NAME_WORD = re.compile(r"^([A-ZÁÉÍÓÚÑÜ][\w.'\u2019-]*|and|y|e|de|del|la|
 WRAP_EVIDENCE_CHARS = 40
 HEADING_MAX_CHARS = 60
 BYLINE_MAX_CHARS = 200
-# Enough prose to tell English from Spanish; a 2 MB text is not read in full for it.
-LANGUAGE_SAMPLE_CHARS = 20_000
 HEADING_MAX_WORDS = 8
 
 
@@ -302,105 +301,3 @@ def _looks_like_heading(paragraph: str) -> bool:
         and not _SENTENCE_END.search(paragraph)
         and not paragraph.endswith(",")
     )
-
-
-# --- Language -------------------------------------------------------------------------
-
-_ENGLISH = frozenset(
-    {
-        "the",
-        "and",
-        "of",
-        "to",
-        "in",
-        "is",
-        "that",
-        "it",
-        "for",
-        "was",
-        "with",
-        "on",
-        "as",
-        "are",
-        "he",
-        "she",
-        "they",
-        "we",
-        "this",
-        "have",
-        "has",
-        "be",
-        "at",
-        "by",
-        "from",
-        "not",
-        "but",
-        "or",
-        "an",
-        "were",
-        "their",
-        "which",
-        "said",
-        "will",
-        "would",
-        "you",
-        "i",
-        "his",
-        "her",
-        "its",
-    }
-)
-_SPANISH = frozenset(
-    {
-        "el",
-        "la",
-        "los",
-        "las",
-        "de",
-        "del",
-        "y",
-        "que",
-        "en",
-        "un",
-        "una",
-        "es",
-        "por",
-        "con",
-        "para",
-        "se",
-        "su",
-        "al",
-        "lo",
-        "como",
-        "más",
-        "pero",
-        "sus",
-        "le",
-        "ya",
-        "fue",
-        "ha",
-        "son",
-        "está",
-        "muy",
-        "también",
-        "dijo",
-        "cuando",
-        "sobre",
-        "entre",
-        "porque",
-        "hay",
-        "nos",
-        "esta",
-    }
-)
-_WORD = re.compile(r"[^\W\d_]+")
-
-
-def detect_language(text: str, default: str = "en") -> str:
-    """ "en" or "es" by counting common function words; ``default`` on a tie."""
-    words = [word.lower() for word in _WORD.findall(text[:LANGUAGE_SAMPLE_CHARS])]
-    english = sum(word in _ENGLISH for word in words)
-    spanish = sum(word in _SPANISH for word in words)
-    if english == spanish:
-        return default
-    return "en" if english > spanish else "es"
