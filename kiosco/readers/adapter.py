@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.ratelimit import respond_429
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from allauth.usersessions.models import UserSession
 from django.conf import settings
@@ -58,13 +60,15 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
         transaction.on_commit(send)
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """Too many failed logins: the 429 page (allauth's login form would show a form
+        error instead; every other refusal is the 429 page, so this one is too)."""
         try:
             super().pre_authenticate(request, **credentials)
         except ValidationError:
             record(
                 EventTag.RATE_LIMITED, ip_address=services.client_ip(request), action="login_failed"
             )
-            raise
+            raise ImmediateHttpResponse(respond_429(request)) from None
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         reader = Reader.objects.filter(email__iexact=credentials.get("email", "")).first()
