@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from io import StringIO
 from pathlib import Path
 
@@ -118,3 +120,27 @@ def test_it_exits_non_zero_from_the_console_script(tmp_path, science, capsys):
         main(["kiosco", "import-article", str(empty), "--section", "science"])
     assert exited.value.code != 0
     assert "the file is empty" in capsys.readouterr().err
+
+
+def test_it_keeps_the_json_report_shape(science):
+    report = json.loads(run(str(INTERVIEW), "--section", "science", "--json"))
+    # The --json output is a promise to scripts: new keys may come, none may go.
+    assert set(report) == {
+        "slug", "headline", "standfirst", "language", "blocks", "turns", "dropped",
+        "created", "changed", "section", "access", "published_at",
+    }  # fmt: skip
+    assert set(report["blocks"]) == {"paragraph", "heading", "question", "answer", "quote"}
+
+
+def test_it_takes_authors_language_and_draft_from_the_options(science):
+    run(str(INTERVIEW), "--section", "science", "--author", "Ana Ruiz", "--author", "Tom Hale",
+        "--language", "es", "--draft")  # fmt: skip
+    article = Article.objects.get()
+    assert sorted(a.name for a in article.authors.all()) == ["Ana Ruiz", "Tom Hale"]
+    assert (article.language, article.published_at) == ("es", None)
+
+
+def test_it_reads_standard_input(science, monkeypatch):
+    stdin = io.TextIOWrapper(io.BytesIO(INTERVIEW.read_bytes()), encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", stdin)
+    assert json.loads(run("-", "--section", "science", "--json"))["turns"] == 10
