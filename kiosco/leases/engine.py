@@ -69,7 +69,7 @@ __all__ = [
     "Token",
 ]
 
-RACE_RETRIES = 3
+RACE_RETRIES = 3  # a loser re-reads at most this often before Refused("contended")
 
 
 def _lease(row: SlotState) -> Lease:
@@ -82,28 +82,112 @@ def _holder(row: SlotState) -> Holder:
     return Holder(row.device, row.reader)
 
 
+def _line(kind: str, row: SlotState, now: float | None, reason: str = "") -> Event:
+    """An event-log line about ``row``, its holder as the device."""
+    return Event(
+        kind, row.seat, row.slot, row.generation, now, row.device, row.reader, reason=reason
+    )
+
+
 @dataclass
 class Engine:
+    """The operations. Time is always the store's (``now`` from ``read_seat``)."""
+
     store: LeaseStore
     policy: Policy = field(default_factory=Policy)
     notify: Notify = lambda notice: None
-    sample: Callable[[], float] = random.random
+    sample: Callable[[], float] = random.random  # which renewals reach the event log
+
+    # --- operations ----------------------------------------------------------------
+    def check(self, seat: Seat, me: Device, token: Token | None = None) -> Result:
+        """May this device read now? The page view and heartbeat call: Held (renewed
+        once less than half its TTL is left), else ``acquire``'s answer."""
+        now, rows = self._read(seat)
+        mine = self._mine(rows, me, now)
+        if mine is None:
+            return self._acquire(seat, me, token, now, rows)
+        assert mine.expires_at is not None
+        if mine.expires_at - now < self.policy.ttl / 2:
+            return self.renew(_lease(mine).token, me)
+        return Held(_lease(mine))
+
+    def acquire(self, seat: Seat, me: Device, token: Token | None = None) -> Result:
+        """Take a free, lapsed or stale slot without asking anyone; otherwise Busy,
+        or Displaced when ``token`` shows this device lost its slot to the holder."""
+        now, rows = self._read(seat)
+        return self._acquire(seat, me, token, now, rows)
+
+    def take_over(self, seat: Seat, me: Device, token: Token | None = None) -> Result:
+        """The explicit "continue here": a vacancy if there is one, else displace the
+        holder idle longest — within the seat's takeover rate limit."""
+        for _ in range(RACE_RETRIES):
+            now, rows = self._read(seat)
+            found = self._acquire_silently(me, now, rows)
+            if found is not None:
+                return found
+            if self._over_limit(seat, now):
+                return self._refuse(seat.id, me, now, "rate_limited")
+            result = self._claim(self._victim(rows), me, now, only_if_vacant=False)
+            if result is not None:
+                return result
+        return Refused("contended")
+
+    def renew(self, token: Token, me: Device) -> Result:
+        """Extend the lease this token names, by exactly its generation. Refused when
+        that generation is stale or the lease lapsed (even if nobody took the slot:
+        a paused process must not wake up holding); Displaced when another device
+        holds the slot now."""
+        row: SlotState | None = None
+        with self._guard() as guard:
+            row = self.store.renew(
+                token.seat, token.slot, token.generation, token.device, me.idle, self.policy.ttl
+            )
+            if row is not None and self.sample() < self.policy.renew_sample:
+                self.store.append([_line("renewed", row, None)])
+        if guard.conflict:
+            return Refused("contended")
+        if row is not None:
+            return Held(_lease(row))
+        return self._why_not_renewed(token, me)
+
+    def release(self, token: Token, reason: str = "released") -> Released | Refused:
+        """The holder lets go (page hidden or closed). Fenced like ``renew``."""
+        row: SlotState | None = None
+        with self._guard() as guard:
+            row = self.store.vacate(token.seat, token.slot, token.generation, token.device)
+            if row is not None:
+                self.store.append([self._released(row, reason)])
+        if row is None or guard.conflict:
+            return Refused("stale_generation")
+        return Released(1)
+
+    def release_all(self, reader: int, reason: str) -> Released:
+        """Password change, account deletion: every slot any device of ``reader`` holds."""
+        return self._release_where(reason, reader=reader)
+
+    def release_device(self, reader: int, device: str, reason: str) -> Released:
+        return self._release_where(reason, reader=reader, device=device)
+
+    def release_seat(self, seat: int, reason: str) -> Released:
+        """Seat revoked or subscription ended: every slot of the seat."""
+        return self._release_where(reason, seat=seat)
 
     # --- reading -------------------------------------------------------------------
     def _read(self, seat: Seat) -> tuple[float, list[SlotState]]:
         now, rows = self.store.read_seat(seat.id)
-        if len(rows) < seat.slots:
+        if len(rows) < seat.slots:  # first use of the seat, or more slots since
             self.store.create_slots(seat.id, seat.slots)
             now, rows = self.store.read_seat(seat.id)
-        # Slots past the plan's count (after a downgrade) are not offered to anyone.
+        # Slots past the plan's count (after a downgrade) are offered to nobody.
         return now, [row for row in rows if row.slot < seat.slots]
 
     def _mine(self, rows: Sequence[SlotState], me: Device, now: float) -> SlotState | None:
         return next((r for r in rows if r.device == me.device and r.is_live(now)), None)
 
     def _vacancies(self, rows: Sequence[SlotState], me: Device, now: float) -> list[SlotState]:
-        """Free, lapsed or stale slots: this device's own old row first (its unique
-        (seat, device) row), then free, then lapsed, then the longest idle."""
+        """Free, lapsed or stale slots in the order to try them: this device's own
+        lapsed row first (the unique (seat, device) forbids it a second one), then
+        free, then lapsed, then the longest idle."""
         vacant = [r for r in rows if r.is_vacant(now, self.policy.idle)]
         return sorted(
             vacant,
@@ -120,81 +204,11 @@ class Engine:
         """The holder a takeover displaces: the one idle longest."""
         return min(rows, key=lambda r: (r.input_at or 0.0, r.slot))
 
-    # --- operations ----------------------------------------------------------------
-    def check(self, seat: Seat, me: Device, token: Token | None = None) -> Result:
-        """May this device read now? Held (renewed when less than half its TTL is
-        left), else a silent acquire when a slot is free, lapsed or stale."""
-        now, rows = self._read(seat)
-        mine = self._mine(rows, me, now)
-        if mine is None:
-            return self._acquire(seat, me, token, now, rows)
-        assert mine.expires_at is not None
-        if mine.expires_at - now < self.policy.ttl / 2:
-            return self.renew(mine_token(mine), me)
-        return Held(_lease(mine))
-
-    def acquire(self, seat: Seat, me: Device, token: Token | None = None) -> Result:
-        now, rows = self._read(seat)
-        return self._acquire(seat, me, token, now, rows)
-
-    def take_over(self, seat: Seat, me: Device, token: Token | None = None) -> Result:
-        """The explicit "continue here": displaces the longest-idle active holder."""
-        for _ in range(RACE_RETRIES):
-            now, rows = self._read(seat)
-            found = self._acquire_silently(me, now, rows)
-            if found is not None:
-                return found
-            if self._over_limit(seat, now):
-                return self._refuse(seat, me, now, "rate_limited")
-            result = self._claim(self._victim(rows), me, now, only_if_vacant=False)
-            if result is not None:
-                return result
-        return Refused("contended")
-
-    def renew(self, token: Token, me: Device) -> Result:
-        """Extend the lease this token names. Refused when the generation is stale or
-        the lease lapsed; Displaced when another device holds the slot now."""
-        row: SlotState | None = None
-        with self._guard() as guard:
-            row = self.store.renew(
-                token.seat, token.slot, token.generation, token.device, me.idle, self.policy.ttl
-            )
-            if row is not None and self.sample() < self.policy.renew_sample:
-                sample = Event("renewed", row.seat, row.slot, row.generation, None, row.device)
-                self.store.append([sample])
-        if guard.conflict:
-            return Refused("contended")
-        if row is not None:
-            return Held(_lease(row))
-        return self._why_not(token, me)
-
-    def release(self, token: Token, reason: str = "released") -> Released | Refused:
-        row: SlotState | None = None
-        with self._guard() as guard:
-            row = self.store.vacate(token.seat, token.slot, token.generation, token.device)
-            if row is not None:
-                self.store.append([self._released(row, reason)])
-        if row is None or guard.conflict:
-            return Refused("stale_generation")
-        return Released(1)
-
-    def release_all(self, reader: int, reason: str) -> Released:
-        return self._release_where(reason, reader=reader)
-
-    def release_device(self, reader: int, device: str, reason: str) -> Released:
-        return self._release_where(reason, reader=reader, device=device)
-
-    def release_seat(self, seat: int, reason: str) -> Released:
-        return self._release_where(reason, seat=seat)
-
-    # --- the parts -----------------------------------------------------------------
+    # --- acquiring -----------------------------------------------------------------
     def _acquire(
         self, seat: Seat, me: Device, token: Token | None, now: float, rows: list[SlotState]
     ) -> Result:
         for _ in range(RACE_RETRIES):
-            mine = self._mine(rows, me, now)
-            if mine is not None:
-                return Held(_lease(mine))
             found = self._acquire_silently(me, now, rows)
             if found is not None:
                 return found
@@ -217,6 +231,7 @@ class Engine:
     def _claim(
         self, row: SlotState, me: Device, now: float, *, only_if_vacant: bool
     ) -> Acquired | Refused | None:
+        """One compare-and-set on ``row``; ``None`` when another writer got there first."""
         claim = Claim(
             row.seat,
             row.slot,
@@ -236,24 +251,20 @@ class Engine:
         if guard.conflict:
             return Refused("contended")
         if new is None:
-            return None  # the loser: someone changed the slot first; caller re-reads
-        replaced = _holder(row) if row.device not in (None, me.device) else None
-        if replaced is not None:
-            reason = "replaced_stale" if only_if_vacant else "taken_over"
-            self.notify(
-                Notice(new.seat, new.slot, new.generation, replaced.device, me.device, reason)
-            )
-        return Acquired(
-            _lease(new), replaced, took_over=replaced is not None and not only_if_vacant
-        )
+            return None  # the loser: the slot changed since we read it; caller re-reads
+        if row.device in (None, me.device):
+            return Acquired(_lease(new))
+        reason = "replaced_stale" if only_if_vacant else "taken_over"
+        self.notify(Notice(new.seat, new.slot, new.generation, row.device, me.device, reason))
+        return Acquired(_lease(new), _holder(row), took_over=not only_if_vacant)
 
     def _claim_events(
         self, old: SlotState, new: SlotState, now: float, silent: bool
     ) -> list[Event]:
         """``acquired`` (from whom, when it replaced a stale holder) or ``taken_over``
         (with how long the displaced holder had been idle); ``expired`` first when the
-        slot went to someone else after its holder lapsed."""
-        line = Event("", new.seat, new.slot, new.generation, now, new.device, new.reader)
+        slot goes to another device after its holder lapsed."""
+        line = _line("", new, now)
         events: list[Event] = []
         if old.device not in (None, new.device) and not old.is_live(now):
             lapsed = replace(line, kind="expired", reason="ttl")
@@ -270,6 +281,7 @@ class Engine:
         reason = "stale" if line.from_device else "free"
         return [*events, replace(line, kind="acquired", reason=reason)]
 
+    # --- refusing ------------------------------------------------------------------
     def _busy(
         self, rows: Sequence[SlotState], me: Device, token: Token | None, now: float
     ) -> Busy | Displaced:
@@ -280,45 +292,36 @@ class Engine:
         victim = self._victim(rows)
         return Busy(_holder(victim), victim.acquired_at or now)
 
-    def _why_not(self, token: Token, me: Device) -> Result:
+    def _why_not_renewed(self, token: Token, me: Device) -> Result:
         now, rows = self.store.read_seat(token.seat)
         row = next((r for r in rows if r.slot == token.slot), None)
-        if row is None:
-            return Refused("stale_generation")
-        if row.generation == token.generation and row.device == token.device:
-            self._log(
-                [
-                    Event(
-                        "expired",
-                        row.seat,
-                        row.slot,
-                        row.generation,
-                        now,
-                        row.device,
-                        row.reader,
-                        reason="renewed_too_late",
-                    )
-                ]
-            )
-            return Refused("expired")
-        if row.device not in (None, me.device) and row.is_live(now):
+        if row is not None and (row.generation, row.device) == (token.generation, token.device):
+            return self._refuse(token.seat, me, now, "expired", token.slot)
+        if row is not None and row.device not in (None, token.device) and row.is_live(now):
             return Displaced(_holder(row), row.acquired_at or now)
-        return Refused("stale_generation")
+        return self._refuse(token.seat, me, now, "stale_generation", token.slot)
 
+    def _refuse(self, seat: int, me: Device, now: float, reason: str, slot: int = -1) -> Refused:
+        self._log([Event("refused", seat, slot, 0, now, me.device, me.reader, reason=reason)])
+        return Refused(reason)
+
+    def _over_limit(self, seat: Seat, now: float) -> bool:
+        since, limit = now - self.policy.takeover_window, self.policy.takeovers
+        return self.store.count_events(seat.id, "taken_over", since, limit) >= limit
+
+    # --- releasing -----------------------------------------------------------------
     def _release_where(self, reason: str, **where: int | str) -> Released:
         rows: list[SlotState] = []
         with self._guard() as guard:
             rows = self.store.vacate_where(**where)  # type: ignore[arg-type]
             if rows:
                 self.store.append([self._released(row, reason) for row in rows])
-        if guard.conflict:
-            rows = []
-        for row in rows:
+        for row in [] if guard.conflict else rows:
             assert row.previous_device is not None
             self.notify(
                 Notice(row.seat, row.slot, row.generation, row.previous_device, None, reason)
             )
-        return Released(len(rows))
+        return Released(0 if guard.conflict else len(rows))
 
     def _released(self, row: SlotState, reason: str) -> Event:
         return Event(
@@ -331,16 +334,7 @@ class Engine:
             reason=reason,
         )
 
-    def _over_limit(self, seat: Seat, now: float) -> bool:
-        since = now - self.policy.takeover_window
-        limit = self.policy.takeovers
-        return self.store.count_events(seat.id, "taken_over", since, limit) >= limit
-
-    def _refuse(self, seat: Seat, me: Device, now: float, reason: str) -> Refused:
-        event = Event("refused", seat.id, -1, 0, now, me.device, me.reader, reason=reason)
-        self._log([event])
-        return Refused(reason)
-
+    # --- writing -------------------------------------------------------------------
     def _log(self, events: list[Event]) -> None:
         with self._guard():
             self.store.append(events)
@@ -349,13 +343,9 @@ class Engine:
         return _Guard(self.store)
 
 
-def mine_token(row: SlotState) -> Token:
-    assert row.device is not None
-    return Token(row.seat, row.slot, row.generation, row.device)
-
-
 class _Guard:
-    """A store transaction whose uniqueness conflict is noted instead of raised."""
+    """A store transaction whose uniqueness conflict is noted, not raised: the
+    transaction is rolled back and the caller answers Refused("contended")."""
 
     def __init__(self, store: LeaseStore) -> None:
         self._atomic = store.atomic()
