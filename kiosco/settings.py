@@ -175,6 +175,8 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 USERSESSIONS_TRACK_ACTIVITY = False
 ACCOUNT_ADAPTER = "kiosco.readers.adapter.ReaderAccountAdapter"
 USERSESSIONS_ADAPTER = "kiosco.readers.adapter.ReaderSessionsAdapter"
+# Each app adds its sections to a reader's data export: dotted f(reader) -> dict.
+KIOSCO_READER_EXPORTERS: list[str] = []
 ACCOUNT_FORMS = {  # allauth's forms plus length caps on email and password
     "login": "kiosco.readers.forms.ReaderLoginForm",
     "signup": "kiosco.readers.forms.ReaderSignupForm",

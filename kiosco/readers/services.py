@@ -11,11 +11,13 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.contrib.auth import logout
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from ua_parser import parse as parse_user_agent
 
 from kiosco.leases import services as leases
@@ -175,6 +177,19 @@ def set_language(reader: Reader, language: str) -> None:
 def export_reader_data(request: HttpRequest, reader: Reader) -> dict[str, Any]:
     """Everything Kiosco's accounts hold on the reader, as JSON-ready data."""
     record(EventTag.ACCOUNT_EXPORTED, reader=reader, ip_address=client_ip(request))
+    return {**_accounts_data(reader), **_other_apps_data(reader)}
+
+
+def _other_apps_data(reader: Reader) -> dict[str, Any]:
+    """Sections from the other apps (subscriptions, newsletter…): each dotted path in
+    KIOSCO_READER_EXPORTERS is ``f(reader) -> dict`` of JSON-ready sections."""
+    sections: dict[str, Any] = {}
+    for path in getattr(settings, "KIOSCO_READER_EXPORTERS", []):
+        sections.update(import_string(path)(reader))
+    return sections
+
+
+def _accounts_data(reader: Reader) -> dict[str, Any]:
     return {
         "profile": {
             "email": reader.email,

@@ -101,3 +101,16 @@ def test_it_lists_devices_and_events_read_only_in_the_admin(admin_client, alice)
     assert admin_client.get("/admin/readers/device/").status_code == 200
     assert admin_client.get("/admin/readers/securityevent/").status_code == 200
     assert admin_client.get("/admin/readers/securityevent/add/").status_code == 403
+
+
+def export_newsletter(reader):
+    return {"newsletter": {"subscribed": True, "email": reader.email}}
+
+
+def test_it_adds_the_sections_other_apps_export(alice, settings):
+    settings.KIOSCO_READER_EXPORTERS = ["tests.readers.test_account.export_newsletter"]
+    client = sign_in("alice@example.com")
+    reauthenticate(client)
+    data = json.loads(client.post("/account/export/").content)
+    assert data["newsletter"] == {"subscribed": True, "email": "alice@example.com"}
+    assert data["profile"]["email"] == "alice@example.com"
