@@ -204,3 +204,29 @@ def test_it_does_not_let_an_owner_leave_their_own_subscription(client, people):
     response = client.post("/subscription/leave/", follow=True)
     assert "cancel it instead" in response.content.decode()
     assert entitlements_for(people.bob).can_read_subscriber_content
+
+
+def test_it_lets_a_new_reader_sign_up_with_their_own_email_and_accept(
+    client, people, settings, django_capture_on_commit_callbacks
+):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
+    _free_carols_seat(people)
+    key = _invite(client, people.bob, "nora@example.com", django_capture_on_commit_callbacks)
+    client.logout()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/accounts/signup/",
+            {
+                "email": "nora@example.com",
+                "password1": "a-long-pass-phrase",
+                "password2": "a-long-pass-phrase",
+            },
+        )
+    verify = re.search(r"(/accounts/confirm-email/[^\s/]+/)", mail.outbox[-1].body).group(1)
+    client.post(verify)
+    client.post("/accounts/login/", {"login": "nora@example.com", "password": "a-long-pass-phrase"})
+    response = client.post(f"/invitations/{key}/")
+    assert response.status_code == 302, response.content[:500]
+    nora = Seat.objects.get(subscription__owner_reader=people.bob, number__gt=1).holder
+    assert nora.email == "nora@example.com"
+    assert entitlements_for(nora).plan_code == "premium" and not entitlements_for(nora).is_owner
