@@ -4,6 +4,7 @@ last because they match any slug."""
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from kiosco.lib import views as lib_views
 
@@ -12,7 +13,10 @@ urlpatterns = [
     path("healthz/ready", lib_views.ready, name="health-ready"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/", include("allauth.urls")),
+    # Only allauth's account flows: its own sessions page would sign other devices out
+    # without the re-authentication "Your devices" asks for.
+    path("accounts/sessions/", RedirectView.as_view(pattern_name="readers:devices")),
+    path("accounts/", include("allauth.account.urls")),
     path("account/", include("kiosco.readers.urls")),
     path("leases/", include("kiosco.leases.urls")),
     path("", include("kiosco.subscriptions.urls")),

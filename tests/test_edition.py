@@ -45,3 +45,10 @@ def test_it_never_sends_the_body_to_a_reader_without_a_subscription(client, subs
     body = client.get(subscriber_article.get_absolute_url()).content.decode()
     assert "Opening." in body
     assert SECRET not in body
+
+
+def test_it_sends_readers_to_their_devices_page_instead_of_a_bare_session_list(client, db):
+    client.force_login(make_reader("frank@example.com", None))
+    response = client.get("/accounts/sessions/")
+    assert response.status_code == 302
+    assert response["Location"] == "/account/devices/"
