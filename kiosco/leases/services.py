@@ -7,6 +7,7 @@ handed to the configured notifier only after the surrounding transaction commits
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache, partial
 
 from django.db import transaction
@@ -27,6 +28,8 @@ from kiosco.leases.stores.connections import DjangoDatabase
 from kiosco.leases.stores.sql import SqlStore
 from kiosco.leases.tokens import read_token
 
+IDLE_CAP = 24 * 60 * 60.0  # a day: idle for longer reads as idle for a day
+
 
 @lru_cache(maxsize=1)
 def notifier() -> Notifier:
@@ -39,6 +42,13 @@ def publish_on_commit(notice: Notice) -> None:
     transaction.on_commit(partial(notifier().publish, notice), robust=True)
 
 
+def _device(reader_id: int, device_id: str, idle: float) -> Device:
+    # The page reports idle seconds; clamp what a broken or hostile client might send
+    # (negative, NaN, infinite) into the range the rules understand.
+    seconds = float(idle) if math.isfinite(idle) else IDLE_CAP
+    return Device(reader_id, device_id, min(max(0.0, seconds), IDLE_CAP))
+
+
 def engine() -> Engine:
     return Engine(SqlStore(DjangoDatabase()), app_settings.policy(), notify=publish_on_commit)
 
@@ -47,14 +57,14 @@ def check_lease(
     seat_id: int, slots: int, reader_id: int, device_id: str, idle: float, token: str | None
 ) -> Result:
     """Page view or heartbeat: Held, or a silent Acquired, or Busy/Displaced."""
-    me = Device(reader_id, device_id, max(0.0, idle))
+    me = _device(reader_id, device_id, idle)
     return engine().check(Seat(seat_id, slots), me, read_token(token, device_id))
 
 
 def acquire_lease(
     seat_id: int, slots: int, reader_id: int, device_id: str, idle: float, token: str | None
 ) -> Result:
-    me = Device(reader_id, device_id, max(0.0, idle))
+    me = _device(reader_id, device_id, idle)
     return engine().acquire(Seat(seat_id, slots), me, read_token(token, device_id))
 
 
@@ -62,7 +72,7 @@ def take_over_lease(
     seat_id: int, slots: int, reader_id: int, device_id: str, idle: float, token: str | None
 ) -> Result:
     """The reader pressed "continue reading here"."""
-    me = Device(reader_id, device_id, max(0.0, idle))
+    me = _device(reader_id, device_id, idle)
     return engine().take_over(Seat(seat_id, slots), me, read_token(token, device_id))
 
 
@@ -70,7 +80,7 @@ def renew_lease(token: str | None, reader_id: int, device_id: str, idle: float) 
     parsed = read_token(token, device_id)
     if parsed is None:
         return Refused("bad_token")
-    return engine().renew(parsed, Device(reader_id, device_id, max(0.0, idle)))
+    return engine().renew(parsed, _device(reader_id, device_id, idle))
 
 
 def release_lease(

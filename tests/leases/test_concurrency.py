@@ -107,6 +107,7 @@ def test_it_keeps_one_holder_while_processes_race_take_over_ten_thousand_times()
         ]
         outcomes, errors = merged([f.result(timeout=600) for f in futures])
     sampled = stop_sampler(*sampler)
+    print(f"take_over race: {dict(outcomes)}; sampler: {sampled}")
     assert errors == []
     assert sum(outcomes.values()) == each * RACERS
     assert outcomes["Acquired"] > RACERS  # the slot really moved, over and over
@@ -129,6 +130,7 @@ def test_it_never_lets_more_than_two_of_fifty_clients_hold_and_leaks_no_slot() -
         ]
         outcomes, errors = merged([f.result(timeout=600) for f in futures])
     sampled = stop_sampler(*sampler)
+    print(f"50 clients: {dict(outcomes)}; sampler: {sampled}")
     assert errors == []
     assert outcomes["Busy"] > 0 and outcomes["Acquired"] > 0
     assert 1 <= sampled["most"] <= slots and sampled["went_back"] == 0

@@ -75,3 +75,10 @@ def test_it_reads_the_takeover_limit_from_settings(settings) -> None:  # type: i
     assert isinstance(services.take_over_lease(seat, 1, BOB, "laptop", 0, None), Acquired)
     refused = services.take_over_lease(seat, 1, BOB, "phone", 0, None)
     assert refused == Refused("rate_limited")
+
+
+def test_it_clamps_an_idle_time_no_page_could_measure() -> None:
+    seat = new_seat_id()
+    for idle in (float("nan"), float("inf"), -5.0, 1e300):
+        result = services.check_lease(seat, 1, BOB, "phone", idle, None)
+        assert isinstance(result, Acquired | Held)
