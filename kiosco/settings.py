@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kiosco.lib.client_ip import parse_trusted_proxies
 from kiosco.lib.email import email_settings
-from kiosco.lib.env import env_bool, env_int, env_list, env_str
+from kiosco.lib.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("KIOSCO_VAR_DIR", str(Path.cwd() / "var"))).resolve()
@@ -298,11 +298,9 @@ KIOSCO_LEASE_NOTIFIER = env_str(
 # Who charges: "demo" (embedded edition: no payment, instant, labelled TEST MODE),
 # "webhook" (any billing system posts signed events to /billing/webhook/) or "stripe"
 # (Stripe posts to /billing/stripe/webhook/, verified with the stripe library).
-KIOSCO_BILLING_PROVIDER = env_str("KIOSCO_BILLING_PROVIDER", "demo")
-if KIOSCO_BILLING_PROVIDER not in ("demo", "webhook", "stripe"):
-    raise ImproperlyConfigured(
-        f"KIOSCO_BILLING_PROVIDER must be demo, webhook or stripe, got {KIOSCO_BILLING_PROVIDER!r}"
-    )
+KIOSCO_BILLING_PROVIDER = env_choice(
+    "KIOSCO_BILLING_PROVIDER", "demo", ("demo", "webhook", "stripe")
+)
 # HMAC-SHA256 secret of the generic webhook (header Kiosco-Signature: t=…,v1=…).
 KIOSCO_BILLING_WEBHOOK_SECRET = env_str("KIOSCO_BILLING_WEBHOOK_SECRET", "")
 # Signed webhooks further than this many seconds from now are refused (replays).
@@ -311,7 +309,7 @@ KIOSCO_BILLING_WEBHOOK_TOLERANCE = env_int("KIOSCO_BILLING_WEBHOOK_TOLERANCE", 3
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
 STRIPE_API_KEY = env_str("STRIPE_API_KEY", "")
 if KIOSCO_BILLING_PROVIDER == "webhook" and not KIOSCO_BILLING_WEBHOOK_SECRET and not DEBUG:
-    raise ImproperlyConfigured("KIOSCO_BILLING_PROVIDER=webhook needs KIOSCO_BILLING_WEBHOOK_SECRET.")
+    raise ImproperlyConfigured("KIOSCO_BILLING_PROVIDER=webhook needs a webhook secret.")
 if KIOSCO_BILLING_PROVIDER == "stripe" and not STRIPE_WEBHOOK_SECRET and not DEBUG:
     raise ImproperlyConfigured("KIOSCO_BILLING_PROVIDER=stripe needs STRIPE_WEBHOOK_SECRET.")
 # Past due: subscribers keep reading this many days after a failed payment.
