@@ -318,6 +318,11 @@ KIOSCO_PAST_DUE_GRACE_DAYS = env_int("KIOSCO_PAST_DUE_GRACE_DAYS", 7, minimum=0)
 MIDDLEWARE.append("kiosco.subscriptions.middleware.TermsAcceptanceMiddleware")
 KIOSCO_DEMO_LOADERS.append("kiosco.subscriptions.demo.load_personas")
 
+# `kiosco worker` runs these (dotted path: interval in seconds); `make run` starts one.
+KIOSCO_PERIODIC_JOBS = {
+    "kiosco.subscriptions.services.lifecycle.roll_over_periods": 300,
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -4,6 +4,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 from kiosco.cli import main
 from kiosco.lib.management.commands.serve import Command
@@ -76,3 +77,34 @@ def test_it_starts_granian_on_wsgi_for_production():
 
 def test_it_starts_the_embedded_shape():
     assert _answer_from_a_real_server("--embedded", KIOSCO_DEBUG="1") == b"ok"
+
+
+def test_the_embedded_shape_starts_a_worker_that_ends_with_the_server():
+    port = _free_port()
+    environ = dict(os.environ, KIOSCO_SECRET_KEY="s" * 40, KIOSCO_DEBUG="1")
+    command = [sys.executable, "-m", "kiosco.cli", "serve", "--embedded", "--port", str(port)]
+    server = subprocess.Popen(command, env=environ)
+    try:
+        deadline = time.monotonic() + 30
+        while not _workers_of(server.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _workers_of(server.pid), "no kiosco worker beside the embedded server"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    deadline = time.monotonic() + 10
+    while _workers_of(server.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _workers_of(server.pid), "the worker outlived the server"
+
+
+def _workers_of(parent_pid: int) -> list[str]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            cmdline = status.read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if f"worker --parent-pid {parent_pid}" in cmdline:
+            found.append(cmdline)
+    return found

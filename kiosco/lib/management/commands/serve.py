@@ -1,13 +1,14 @@
 """`kiosco serve`: the production server (granian), static files by WhiteNoise.
 
 Pages and the API run on WSGI (ARCHITECTURE.md, Serving: 2.3-2.8x the requests/s of
-ASGI here). `--embedded` is the one-process shape of `make run`: ASGI, so the live
-service can share the process once it exists.
+ASGI here). `--embedded` is the shape of `make run`: one ASGI process, so the live
+service can share it, and a `kiosco worker` beside it for the periodic jobs.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from typing import Any
 
@@ -30,10 +31,13 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=env_int("KIOSCO_WEB_THREADS", 4))
         parser.add_argument("--embedded", action="store_true", help="one ASGI process (make run)")
         parser.add_argument("--no-collectstatic", action="store_true")
+        parser.add_argument("--no-worker", action="store_true", help="embedded: no job worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_collectstatic"] and not settings.DEBUG:
             call_command("collectstatic", interactive=False, verbosity=0)
+        if options["embedded"] and not options["no_worker"]:
+            start_worker_beside_this_process()
         argv = self.granian_argv(options)
         self.stdout.write(f"Kiosco on http://{options['host']}:{options['port']}/", ending="\n")
         self.stdout.flush()
@@ -65,3 +69,10 @@ class Command(BaseCommand):
             "warning",
             target,
         ]
+
+
+def start_worker_beside_this_process() -> None:
+    """The embedded shape's task worker. It watches this PID, which granian keeps
+    after the exec, and exits when the server does."""
+    command = [sys.executable, "-m", "kiosco.cli", "worker", "--parent-pid", str(os.getpid())]
+    subprocess.Popen(command)
