@@ -18,7 +18,11 @@ from kiosco.lib.email import email_settings
 from kiosco.lib.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
-VAR_DIR = Path(env_str("KIOSCO_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+# Run from a source checkout, var/ sits beside pyproject.toml whatever the working
+# directory; an installed Kiosco keeps it in the working directory.
+_CHECKOUT = BASE_DIR.parent
+_DEFAULT_VAR = _CHECKOUT / "var" if (_CHECKOUT / "pyproject.toml").is_file() else Path.cwd() / "var"
+VAR_DIR = Path(env_str("KIOSCO_VAR_DIR", str(_DEFAULT_VAR))).resolve()
 
 # --- Core ---------------------------------------------------------------------------
 DEBUG = env_bool("KIOSCO_DEBUG", False)

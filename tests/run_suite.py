@@ -38,7 +38,8 @@ def main(extra: list[str]) -> int:
         KIOSCO_TEST_POSTGRES_URL=postgres_url,
         KIOSCO_SECRET_KEY=base.get("KIOSCO_SECRET_KEY", "test-only-secret-" + "x" * 40),
     )
-    sqlite = dict(base, DATABASE_URL=f"sqlite:///{ROOT / 'var' / 'test-suite.sqlite3'}")
+    tag = base.get("KIOSCO_TEST_DB_TAG", "main")
+    sqlite = dict(base, DATABASE_URL=f"sqlite:///{ROOT / 'var' / f'test-suite-{tag}.sqlite3'}")
     postgres = dict(base, DATABASE_URL=postgres_url)
     results = {"SQLite": run_pass("SQLite", sqlite, extra)}
     results["PostgreSQL"] = run_pass("PostgreSQL", postgres, extra)

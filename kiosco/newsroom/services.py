@@ -222,6 +222,9 @@ def find_section(name: str, *, create: bool = False) -> Section:
         return found
     if not create or not wanted:
         raise ImportRefused(f"unknown section {name!r}; {_known_sections()}")
+    max_name = Section._meta.get_field("name").max_length or 120
+    if len(name.strip()) > max_name:
+        raise ImportRefused(f"a section name has at most {max_name} characters")
     display = name.strip() if name.strip() != wanted else wanted.replace("-", " ").title()
     position = Section.objects.count()
     return Section.objects.create(slug=wanted[:80], name=display, position=position)

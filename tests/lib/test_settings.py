@@ -3,7 +3,9 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
 SETUP = "import django; django.setup(); print('started')"
 
 
@@ -41,3 +43,15 @@ def test_it_starts_with_a_real_secret_and_debug_off():
     result = start_django(KIOSCO_SECRET_KEY="s" * 40, KIOSCO_DEBUG="0")
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
+
+
+def test_a_source_checkout_keeps_its_data_in_its_own_var_whatever_the_directory(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSCO_")}
+    env.update(DJANGO_SETTINGS_MODULE="kiosco.settings", KIOSCO_DEBUG="1")
+    env.pop("DATABASE_URL", None)
+    probe = "import django; django.setup(); from django.conf import settings as s; print(s.VAR_DIR)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == str(ROOT / "var")
+    assert not (tmp_path / "var").exists()

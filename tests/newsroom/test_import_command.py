@@ -80,6 +80,13 @@ def test_it_creates_a_section_when_asked(db):
     assert Article.objects.get().section == section
 
 
+def test_it_refuses_an_overlong_new_section_name_and_writes_nothing(db):
+    with pytest.raises(CommandError, match="at most 120 characters"):
+        run(str(INTERVIEW), "--section", "Harbour " * 40, "--create-section")
+    assert not Section.objects.exists()
+    assert not Article.objects.exists()
+
+
 def test_it_needs_a_section_for_a_new_article(science):
     with pytest.raises(CommandError, match="a new article needs a section"):
         run(str(INTERVIEW))
