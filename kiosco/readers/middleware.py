@@ -1,5 +1,6 @@
 """The device cookie: every browser gets a random id (``kiosco_device``) the first time
-it calls, and signed-in browsers keep their Device row's last_seen fresh."""
+it calls, and signed-in browsers keep their Device row's last_seen fresh. A Device row
+is made only for an id the browser has sent back."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ def _touch_if_due(request: HttpRequest) -> None:
     session = getattr(request, "session", None)
     if user is None or session is None or not user.is_authenticated:
         return
+    if services.echoed_device_id(request) is None:
+        return  # a new id: linked once the browser sends it back (never a row per request)
     seen = session.get(services.SESSION_DEVICE_KEY) or ["", 0.0]
     due = seen[0] != request.device_id or (  # type: ignore[attr-defined]
         timezone.now().timestamp() - float(seen[1]) >= app_settings.device_touch_interval()

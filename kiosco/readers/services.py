@@ -80,10 +80,21 @@ def touch_device(reader: Reader, device_id: str, user_agent: str) -> Device:
     return device
 
 
+def echoed_device_id(request: HttpRequest) -> str | None:
+    """The device id this browser sent back in its cookie, or None. A freshly minted id
+    (first request, or a script that drops cookies) names no device yet: a client that
+    never echoes it would otherwise get a new Device row on every request."""
+    device_id = getattr(request, "device_id", None)
+    if device_id and request.COOKIES.get(app_settings.DEVICE_COOKIE) == device_id:
+        return str(device_id)
+    return None
+
+
 def link_session_to_device(request: HttpRequest) -> None:
     """Mark the signed-in session (allauth's UserSession row) with this browser's device
-    id, so that signing the device out can find and end its sessions."""
-    device_id = getattr(request, "device_id", None)
+    id, so that signing the device out can find and end its sessions. Only an echoed id
+    counts; a browser that signed in on its first request is linked on its next one."""
+    device_id = echoed_device_id(request)
     session_key = request.session.session_key
     if not device_id or not session_key or not request.user.is_authenticated:
         return

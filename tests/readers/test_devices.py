@@ -114,3 +114,38 @@ def test_allauths_bare_sessions_page_cannot_sign_devices_out_without_reauthentic
     laptop.post("/accounts/sessions/")
     assert _is_signed_in(phone) and _is_signed_in(laptop)
     assert not SecurityEvent.objects.filter(tag=EventTag.SESSION_ENDED, reader=alice).exists()
+
+
+def _without_device_cookie(client: Client) -> Client:
+    """A script that keeps its session cookie but never sends the device cookie back."""
+    client.cookies.pop("kiosco_device", None)
+    return client
+
+
+def test_it_creates_no_device_for_a_client_that_never_echoes_the_cookie(alice):
+    script = Client()
+    response = script.post("/accounts/login/", {"login": "alice@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    for _ in range(5):
+        assert _without_device_cookie(script).get("/account/").status_code == 200
+    assert not Device.objects.filter(reader=alice).exists()
+    assert not UserSession.objects.filter(user=alice, data__has_key="device").exists()
+
+
+def test_it_links_a_browser_that_signed_in_on_its_first_request_on_the_next_one(alice):
+    browser = Client()  # no page before the log-in: the cookie arrives with its answer
+    browser.post("/accounts/login/", {"login": "alice@example.com", "password": PASSWORD})
+    assert not Device.objects.filter(reader=alice).exists()
+    for _ in range(3):
+        browser.get("/account/")
+    [device] = Device.objects.filter(reader=alice)
+    assert device.device_id == browser.cookies["kiosco_device"].value
+    [session] = UserSession.objects.filter(user=alice)
+    assert session.data["device"] == device.device_id
+
+
+def test_it_keeps_exactly_one_device_for_a_browser_that_keeps_its_cookies(alice):
+    browser = sign_in("alice@example.com")
+    for _ in range(5):
+        browser.get("/account/")
+    assert Device.objects.filter(reader=alice).count() == 1
