@@ -49,8 +49,14 @@ def _device(reader_id: int, device_id: str, idle: float) -> Device:
     return Device(reader_id, device_id, min(max(0.0, seconds), IDLE_CAP))
 
 
+@lru_cache(maxsize=1)
+def store() -> SqlStore:
+    """The SQL store on Django's default connection (it finds each thread's own)."""
+    return SqlStore(DjangoDatabase())
+
+
 def engine() -> Engine:
-    return Engine(SqlStore(DjangoDatabase()), app_settings.policy(), notify=publish_on_commit)
+    return Engine(store(), app_settings.policy(), notify=publish_on_commit)
 
 
 def check_lease(

@@ -110,7 +110,7 @@ def test_it_keeps_one_holder_while_processes_race_take_over_ten_thousand_times()
     print(f"take_over race: {dict(outcomes)}; sampler: {sampled}")
     assert errors == []
     assert sum(outcomes.values()) == each * RACERS
-    assert outcomes["Acquired"] > RACERS  # the slot really moved, over and over
+    assert outcomes["Acquired"] > TAKEOVERS // 2  # the slot really moved, over and over
     assert sampled["most"] == 1 and sampled["samples"] > 10 and sampled["went_back"] == 0
     assert_the_log_is_one_chain_per_slot(seat)
 

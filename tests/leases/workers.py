@@ -18,7 +18,13 @@ from kiosco.leases.engine import Acquired, Device, Engine, Held, Policy, Seat, T
 from kiosco.leases.stores.connections import PsycopgDatabase, SqliteDatabase
 from kiosco.leases.stores.sql import SqlStore
 
-UNLIMITED = Policy(ttl=180, idle=180, takeovers=10**9, renew_sample=0.0)
+# No rate limit (an empty window) and no sampled renewals: nothing but the race.
+UNLIMITED = Policy(ttl=180, idle=180, takeovers=10**9, takeover_window=0.0, renew_sample=0.0)
+
+
+def name(result: object) -> str:
+    reason = getattr(result, "reason", None)
+    return type(result).__name__ + (f":{reason}" if reason else "")
 
 
 def open_engine(kind: str, target: str, policy: Policy = UNLIMITED) -> Engine:
@@ -26,15 +32,17 @@ def open_engine(kind: str, target: str, policy: Policy = UNLIMITED) -> Engine:
     return Engine(SqlStore(db), policy)
 
 
-def race_take_over(target: str, seat: int, device: str, count: int, start: float) -> dict[str, Any]:
-    """``count`` explicit takeovers by one device, as fast as it can."""
-    engine, me = open_engine("postgresql", target), Device(1, device)
+def race_take_over(target: str, seat: int, racer: str, count: int, start: float) -> dict[str, Any]:
+    """``count`` explicit takeovers, as fast as it can. The racer rotates over three
+    devices of its own, so nearly every call finds another device holding the slot."""
+    engine = open_engine("postgresql", target)
+    devices = [Device(1, f"{racer}-{n}") for n in range(3)]
     outcomes: Counter[str] = Counter()
     errors: list[str] = []
     time.sleep(max(0.0, start - time.time()))
-    for _ in range(count):
+    for i in range(count):
         try:
-            outcomes[type(engine.take_over(Seat(seat), me)).__name__] += 1
+            outcomes[name(engine.take_over(Seat(seat), devices[i % 3]))] += 1
         except Exception as error:  # what the test must never see: report, don't die
             errors.append(repr(error))
     return {"outcomes": dict(outcomes), "errors": errors}
@@ -52,7 +60,7 @@ def _client(target: str, seat: Seat, device: str, rounds: int, report: dict[str,
                     engine.release(token, "hidden")
             elif rng.random() < 0.3:
                 engine.take_over(seat, me, token)
-            report["outcomes"][type(result).__name__] += 1
+            report["outcomes"][name(result)] += 1
         except Exception as error:
             report["errors"].append(repr(error))
     engine.release_device(1, device, "done")  # everyone leaves at the end

@@ -3,14 +3,15 @@
 Every write is one statement whose WHERE clause is the compare-and-set, and every
 time comes from the database server's clock (``NOW`` below), so app instances with
 skewed clocks agree. The statements go through a tiny ``Database`` adapter: Django's
-connection in the app (``connections.py``), a bare psycopg connection in the
-multi-process tests and the benchmark.
+connection in the app (``connections.py``), bare psycopg or sqlite3 connections in
+the multi-process tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from functools import cache
 from typing import Any, Protocol
 
 from kiosco.leases.stores import Claim, Event, SlotState
@@ -34,6 +35,7 @@ class Database(Protocol):
     def atomic(self) -> AbstractContextManager[None]: ...
 
 
+@cache
 def statements(vendor: str) -> dict[str, str]:
     """The store's SQL for one database, each statement starting from ``clock(now)``."""
     clock = f"WITH clock(now) AS (SELECT {NOW[vendor]}) "
@@ -60,11 +62,15 @@ def statements(vendor: str) -> dict[str, str]:
         "device = NULL, reader = NULL, acquired_at = NULL, expires_at = NULL, input_at = NULL "
         "WHERE seat = %s AND slot = %s AND generation = %s AND device = %s "
         f"RETURNING {COLUMNS}",
-        "vacate_where": "UPDATE leases_slot SET generation = generation + 1, "
-        "previous_device = device, device = NULL, reader = NULL, acquired_at = NULL, "
-        "expires_at = NULL, input_at = NULL WHERE device IS NOT NULL "
-        "AND (%s IS NULL OR seat = %s) AND (%s IS NULL OR reader = %s) "
-        f"AND (%s IS NULL OR device = %s) RETURNING {COLUMNS}",
+        # One text per filter (seat; reader; reader and device), so each uses its index.
+        **{
+            f"vacate_where:{','.join(names)}": "UPDATE leases_slot SET "
+            "generation = generation + 1, previous_device = device, device = NULL, "
+            "reader = NULL, acquired_at = NULL, expires_at = NULL, input_at = NULL "
+            f"WHERE device IS NOT NULL AND {' AND '.join(f'{n} = %s' for n in names)} "
+            f"RETURNING {COLUMNS}"
+            for names in (("seat",), ("reader",), ("reader", "device"))
+        },
         # Counts no further than the limit, so a busy seat's long log costs nothing.
         "count": "SELECT COUNT(*) FROM (SELECT 1 FROM leases_event "
         "WHERE seat = %s AND kind = %s AND at > %s LIMIT %s) AS recent",
@@ -118,8 +124,10 @@ class SqlStore:
     def vacate_where(
         self, *, seat: int | None = None, reader: int | None = None, device: str | None = None
     ) -> list[SlotState]:
-        params = [seat, seat, reader, reader, device, device]
-        return [_row(r) for r in self.db.fetch(self.sql["vacate_where"], params)]
+        given = {"seat": seat, "reader": reader, "device": device}
+        names = [name for name, value in given.items() if value is not None]
+        statement = self.sql[f"vacate_where:{','.join(names)}"]
+        return [_row(r) for r in self.db.fetch(statement, [given[n] for n in names])]
 
     def count_events(self, seat: int, kind: str, since: float, limit: int) -> int:
         return int(self.db.fetch(self.sql["count"], [seat, kind, since, limit])[0][0])
