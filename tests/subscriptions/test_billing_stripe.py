@@ -171,14 +171,14 @@ def test_it_maps_updates_payment_failures_seats_and_deletion(client, owner, monk
     assert list(BillingEvent.objects.values_list("outcome", flat=True)) == ["applied"] * 5
 
 
-def test_it_ignores_a_stripe_event_older_than_the_last_applied(client, owner):
+def test_it_does_not_let_an_older_stripe_status_win(client, owner):
     post(client, subscription_event("evt_1", "customer.subscription.created", NOW - 50))
     post(client, subscription_event("evt_3", "customer.subscription.updated", NOW - 10, quantity=1))
     late = post(
         client,
         subscription_event("evt_2", "customer.subscription.updated", NOW - 30, status="past_due"),
     )
-    assert late.json()["outcome"] == "ignored_older"
+    assert late.json()["outcome"] == "applied"  # merged: its status is older news
     assert Subscription.objects.get().status == "active"
     assert post(
         client, subscription_event("evt_2", "customer.subscription.updated", NOW - 30)

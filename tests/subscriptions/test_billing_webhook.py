@@ -1,5 +1,6 @@
 """The generic billing webhook, driven with real signed payloads."""
 
+import itertools
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -150,13 +151,13 @@ def test_it_follows_the_lifecycle(client, owner):
     assert subscription.status == "canceled"
 
 
-def test_it_ignores_an_event_older_than_the_last_applied(client, owner):
+def test_it_merges_an_older_event_without_letting_its_status_win(client, owner):
     post(client, created())
     post(client, event("evt_renew", "renewed", 5, period_end=later(60)))
     late = post(client, event("evt_fail_late", "payment_failed", 3))  # happened before the renewal
-    assert late.json()["outcome"] == "ignored_older"
+    assert late.json()["outcome"] == "applied"
     assert Subscription.objects.get().status == "active"
-    assert BillingEvent.objects.filter(event_id="evt_fail_late").exists()  # kept, not lost
+    assert "older" in BillingEvent.objects.get(event_id="evt_fail_late").detail  # kept, not lost
 
 
 def test_it_holds_events_that_arrive_before_their_created(client, owner):
@@ -169,23 +170,48 @@ def test_it_holds_events_that_arrive_before_their_created(client, owner):
     assert set(BillingEvent.objects.values_list("outcome", flat=True)) == {"applied"}
 
 
-def test_it_reaches_the_same_state_in_any_delivery_order(client, owner):
+def _state():
+    subscription = Subscription.objects.get()
+    seats = Seat.objects.filter(subscription=subscription).count()
+    return (
+        subscription.status,
+        subscription.current_period_end,
+        subscription.seats,
+        seats,
+        subscription.plan.code,
+    )
+
+
+RENEWAL_THEN_CANCEL = [
+    created(at=0),
+    event("evt_renew", "renewed", 1, period_end=later(60), seats=3),
+    event("evt_cancel", "canceled", 2),
+]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_it_reaches_the_same_state_in_any_delivery_order(client, owner, order):
+    for index in order:
+        assert post(client, RENEWAL_THEN_CANCEL[index]).status_code == 200
+    # A late renewal still counts: its later period end and its seats are kept, while
+    # the newer cancellation decides the status. Nobody loses a paid month.
+    assert _state() == ("canceled", T0 + timedelta(days=60), 3, 3, "premium")
+    assert BillingEvent.objects.count() == 3
+    assert not BillingEvent.objects.filter(outcome="pending").exists()
+
+
+def test_it_keeps_the_newest_failure_and_the_renewals_period(client, owner):
     events = [
         created(at=0),
         event("evt_fail", "payment_failed", 1),
         event("evt_renew", "renewed", 2, period_end=later(60), seats=3),
         event("evt_fail2", "payment_failed", 3),
     ]
-    (
-        post(client, events[3]),
-        post(client, events[1]),
-        post(client, events[0]),
-        post(client, events[2]),
-    )
-    subscription = Subscription.objects.get()
-    # Newest news wins: the failure at hour 3. The renewal at hour 2 is older than it
-    # and is ignored — but it is stored (nothing lost).
-    assert subscription.status == "past_due"
+    for index in (3, 1, 0, 2):
+        post(client, events[index])
+    # Newest status wins (the failure at hour 3); the renewal's period and seats count.
+    assert _state() == ("past_due", T0 + timedelta(days=60), 3, 3, "premium")
+    assert Subscription.objects.get().grace_until == T0 + timedelta(hours=3, days=7)
     assert BillingEvent.objects.count() == 4
 
 

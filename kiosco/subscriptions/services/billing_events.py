@@ -2,19 +2,25 @@
 
 Every event is stored first — unique by (provider, event id), so a redelivery or a
 replay changes nothing — and then the subscription's stored-but-unapplied events are
-applied in order of event time. An event older than the last one applied is kept but
-marked ignored (its news is stale); an event for a subscription that does not exist
-yet waits until its ``created`` arrives. Nothing is lost: every row stays.
+merged as snapshots by field recency (``billing_snapshot``): whatever the delivery
+order, the subscription ends in the same state. An event older than the newest one
+still counts for the fields nobody newer carried (a late renewal's period end); an
+event for a subscription that does not exist yet waits until its ``created`` arrives.
+Nothing is lost: every row stays.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from kiosco.readers.models import Reader
 from kiosco.subscriptions.billing.base import BillingChange
 from kiosco.subscriptions.models import BillingEvent, Organisation, Plan, Subscription
 from kiosco.subscriptions.services import lifecycle
+from kiosco.subscriptions.services.billing_snapshot import Snapshot, merge
 from kiosco.subscriptions.services.organisations import create_organisation
 
 Outcome = BillingEvent.Outcome
@@ -54,36 +60,49 @@ def _drain(provider: str, external_id: str, latest: BillingChange) -> None:
         .filter(provider=provider, external_id=external_id)
         .first()
     )
-    waiting = BillingEvent.objects.filter(
-        provider=provider, external_id=external_id, outcome=Outcome.PENDING
-    ).order_by("occurred_at", "id")
+    waiting = list(
+        BillingEvent.objects.filter(
+            provider=provider, external_id=external_id, outcome=Outcome.PENDING
+        ).order_by("occurred_at", "event_id")
+    )
+    changes = {
+        e.pk: latest if e.event_id == latest.event_id else _stored_change(e) for e in waiting
+    }
+    if subscription is None:
+        subscription = _create_from_first(waiting, changes)
+        if subscription is None:
+            return  # everything waits (pending) for the subscription's ``created``
+    newest = subscription.last_event_at
     for event in waiting:
-        change = latest if event.event_id == latest.event_id else _stored_change(event)
-        subscription = _apply_one(event, change, subscription)
+        if event.outcome != Outcome.PENDING:
+            continue  # the ``created`` that was rejected above
+        try:
+            _check_known(changes[event.pk])
+        except Rejected as why:
+            _mark(event, Outcome.REJECTED, str(why))
+            continue
+        older = newest is not None and event.occurred_at < newest
+        _mark(event, Outcome.APPLIED, f"merged; older than {newest.isoformat()}" if older else "")
+    _converge(subscription)
 
 
-def _apply_one(
-    event: BillingEvent, change: BillingChange, subscription: Subscription | None
+def _create_from_first(
+    waiting: list[BillingEvent], changes: dict[int, BillingChange]
 ) -> Subscription | None:
-    if subscription is None and change.kind != "created":
-        return None  # stays pending until the subscription's ``created`` arrives
-    if (
-        subscription is not None
-        and subscription.last_event_at
-        and change.occurred_at < subscription.last_event_at
-    ):
-        _mark(event, Outcome.IGNORED_OLDER, f"older than {subscription.last_event_at.isoformat()}")
-        return subscription
-    try:
-        with transaction.atomic():
-            subscription = _apply(change, subscription)
-    except Rejected as why:
-        _mark(event, Outcome.REJECTED, str(why))
-        return subscription
-    subscription.last_event_at = change.occurred_at
-    subscription.save(update_fields=["last_event_at"])
-    _mark(event, Outcome.APPLIED, "")
-    return subscription
+    for event in waiting:
+        if event.kind != "created":
+            continue
+        try:
+            with transaction.atomic():
+                return _create(changes[event.pk])
+        except Rejected as why:
+            _mark(event, Outcome.REJECTED, str(why))
+    return None
+
+
+def _check_known(change: BillingChange) -> None:
+    if change.plan_code:
+        _plan(change.plan_code)
 
 
 def _mark(event: BillingEvent, outcome: str, detail: str) -> None:
@@ -92,35 +111,60 @@ def _mark(event: BillingEvent, outcome: str, detail: str) -> None:
     event.save(update_fields=["outcome", "detail"])
 
 
-def _apply(change: BillingChange, subscription: Subscription | None) -> Subscription:
-    if subscription is None:
-        return _create(change)
-    if change.kind == "created" or change.kind == "renewed":
-        _renew(subscription, change)
-    elif change.kind == "payment_failed":
-        lifecycle.mark_past_due(subscription, change.occurred_at)
-    elif change.kind == "canceled":
+def _converge(subscription: Subscription) -> None:
+    """Bring the subscription to the merge of every applied event (see billing_snapshot)."""
+    applied = BillingEvent.objects.filter(
+        provider=subscription.provider,
+        external_id=subscription.external_id,
+        outcome=Outcome.APPLIED,
+    )
+    snapshot = merge([_stored_change(event) for event in applied])
+    subscription = lifecycle.lock(subscription)
+    plan = _plan(snapshot.plan_code) if snapshot.plan_code else subscription.plan
+    if plan.pk != subscription.plan_id:
+        downgrade = plan.seats < subscription.plan.seats
+        lifecycle.change_plan_now(subscription, plan)
+        subscription = lifecycle.lock(subscription)
+        reason = "downgrade" if downgrade else "upgrade"
+    else:
+        reason = "seats_reduced"
+    lifecycle.set_seat_count(subscription, snapshot.seats or plan.seats, reason)
+    _converge_dates(subscription, snapshot)
+    _converge_status(subscription, snapshot)
+
+
+def _converge_dates(subscription: Subscription, snapshot: Snapshot) -> None:
+    if snapshot.period_end is not None:
+        subscription.current_period_end = snapshot.period_end
+        subscription.current_period_start = snapshot.period_start or snapshot.period_end
+    subscription.last_event_at = snapshot.last_event_at
+    subscription.pending_plan = None  # the billing system says which plan runs when
+    subscription.save(
+        update_fields=[
+            "current_period_start",
+            "current_period_end",
+            "last_event_at",
+            "pending_plan",
+        ]
+    )
+
+
+def _converge_status(subscription: Subscription, snapshot: Snapshot) -> None:
+    status = snapshot.status or subscription.status
+    if status == subscription.status and status != Subscription.Status.PAST_DUE:
+        return
+    if status == Subscription.Status.EXPIRED:
+        lifecycle.expire(subscription)  # vacates every seat, leases released
+        return
+    if status == Subscription.Status.CANCELED:
         lifecycle.cancel(subscription)
-    elif change.kind == "ended":
-        lifecycle.expire(subscription)
-    if change.seats and change.kind in ("seats_changed", "renewed", "created"):
-        lifecycle.set_seat_count(subscription, change.seats, "seats_reduced")
-    return subscription
-
-
-def _renew(subscription: Subscription, change: BillingChange) -> None:
-    if change.plan_code and change.plan_code != subscription.plan.code:
-        plan = _plan(change.plan_code)
-        if plan.seats >= subscription.plan.seats:
-            lifecycle.change_plan_now(subscription, plan)
-            subscription.refresh_from_db()
-        else:
-            subscription.pending_plan = plan
-    end = change.period_end or subscription.current_period_end
-    lifecycle.start_new_period(subscription, end, change.occurred_at)
-    if change.status == "trialing":
-        subscription.status = Subscription.Status.TRIALING
-        subscription.save(update_fields=["status"])
+    subscription.status = status
+    subscription.grace_until = None
+    if status == Subscription.Status.PAST_DUE and snapshot.past_due_since:
+        subscription.grace_until = snapshot.past_due_since + timedelta(
+            days=settings.KIOSCO_PAST_DUE_GRACE_DAYS
+        )
+    subscription.save(update_fields=["status", "grace_until"])
 
 
 def _create(change: BillingChange) -> Subscription:
