@@ -18,7 +18,8 @@ class SubscribeForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Their email address"))
+    # Invitation.email is varchar(254): longer input is a form error, not a DataError.
+    email = forms.EmailField(max_length=254, label=_("Their email address"))
 
 
 class SeatsForm(forms.Form):

@@ -194,3 +194,57 @@ def test_it_uses_the_grace_period_from_the_failure_time(client, owner, settings)
     )
     grace = Subscription.objects.get().grace_until
     assert grace == datetime.fromtimestamp(NOW - 40, tz=UTC) + timedelta(days=3)
+
+
+def _event_with(**changes):
+    event = subscription_event("evt_bad", "customer.subscription.created", NOW - 5)
+    obj = event["data"]["object"]
+    for key, value in changes.items():
+        if key == "quantity":
+            obj["items"]["data"][0]["quantity"] = value
+        elif key == "price":
+            obj["items"]["data"][0]["price"] = value
+        else:
+            obj[key] = value
+    return event
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        _event_with(quantity=40000),
+        _event_with(quantity=-1),
+        _event_with(quantity="2"),
+        _event_with(metadata="kiosco_owner_email=sam@example.com"),
+        _event_with(metadata={"kiosco_owner_email": ["sam@example.com"]}),
+        _event_with(metadata={"kiosco_organisation": "a" * 61}),
+        _event_with(
+            metadata={"kiosco_organisation": "acme", "kiosco_organisation_name": "A" * 121}
+        ),
+        _event_with(items="si_1"),
+        _event_with(items={"data": ["si_1"]}),
+        _event_with(price="price_1"),
+        _event_with(current_period_end=1e20),
+        {**_event_with(), "created": 1e20},
+        {**_event_with(), "data": "sub_stripe_1"},
+    ],
+    ids=[
+        "quantity-40000",
+        "quantity-negative",
+        "quantity-string",
+        "metadata-string",
+        "metadata-email-list",
+        "org-slug-61",
+        "org-name-121",
+        "items-string",
+        "items-data-strings",
+        "price-string",
+        "period-end-1e20",
+        "created-1e20",
+        "data-string",
+    ],
+)
+def test_it_answers_absurd_stripe_values_with_a_json_400(client, owner, event):
+    response = post(client, event)
+    assert response.status_code == 400 and "error" in response.json()
+    assert not BillingEvent.objects.exists() and not Subscription.objects.exists()

@@ -234,3 +234,50 @@ def test_it_creates_an_organisation_from_an_event(client, db):
     subscription = Subscription.objects.get()
     assert subscription.organisation.name == "Initech" and subscription.seats == 10
     assert subscription.organisation.admins.get() == admin
+
+
+def _signed_event(**overrides):
+    payload = created()
+    subscription = {**payload["subscription"], **overrides.pop("subscription", {})}
+    return json.dumps({**payload, **overrides, "subscription": subscription}).encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _signed_event(created=1e20),
+        _signed_event(created=-1e20),
+        b'{"id": "e", "type": "created", "created": NaN, "subscription": {"id": "s"}}',
+        b'{"id": "e", "type": "created", "created": Infinity, "subscription": {"id": "s"}}',
+        _signed_event(subscription={"period_end": 1e20}),
+        _signed_event(subscription={"period_end": "9999-12-31T23:59:59+00:00"}),
+        _signed_event(subscription={"period_end": "0001-01-01T00:00:00-01:00"}),
+        _signed_event(
+            subscription={"owner_email": None, "organisation": {"slug": "a" * 61, "name": "A"}}
+        ),
+        _signed_event(
+            subscription={"owner_email": None, "organisation": {"slug": "a", "name": "A" * 121}}
+        ),
+        _signed_event(
+            subscription={"owner_email": None, "organisation": {"slug": "no spaces!", "name": "A"}}
+        ),
+        _signed_event(subscription={"organisation": ["acme"]}),
+    ],
+    ids=[
+        "created-1e20",
+        "created-minus-1e20",
+        "created-nan",
+        "created-infinity",
+        "period-end-1e20",
+        "period-end-year-9999",
+        "period-end-year-1",
+        "org-slug-61",
+        "org-name-121",
+        "org-slug-spaces",
+        "org-not-object",
+    ],
+)
+def test_it_answers_absurd_values_with_a_json_400(client, owner, body):
+    response = post(client, body)
+    assert response.status_code == 400 and "error" in response.json()
+    assert not BillingEvent.objects.exists() and not Subscription.objects.exists()

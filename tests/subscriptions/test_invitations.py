@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from kiosco.lib.models import Confirmation
 from kiosco.subscriptions.models import Invitation, Seat, Subscription
@@ -108,6 +109,8 @@ def test_it_refuses_the_owner_and_an_already_seated_reader(
     key = _invite(client, people.bob, "someone@example.com", django_capture_on_commit_callbacks)
     response = client.post(f"/invitations/{key}/")
     assert response.status_code == 409 and b"own subscription" in response.content
+    # Alice, invited by her own address, already reads on her Digital subscription.
+    key = _invite(client, people.bob, "alice@example.com", django_capture_on_commit_callbacks)
     client.force_login(people.alice)
     response = client.post(f"/invitations/{key}/")
     assert response.status_code == 409
@@ -230,3 +233,45 @@ def test_it_lets_a_new_reader_sign_up_with_their_own_email_and_accept(
     nora = Seat.objects.get(subscription__owner_reader=people.bob, number__gt=1).holder
     assert nora.email == "nora@example.com"
     assert entitlements_for(nora).plan_code == "premium" and not entitlements_for(nora).is_owner
+
+
+@pytest.mark.parametrize("length", [255, 300, 320])
+def test_it_refuses_an_email_too_long_for_the_invitation_column(client, people, length):
+    _free_carols_seat(people)
+    client.force_login(people.bob)
+    domain = "@example.com"
+    email = "a" * 60 + "." + "b" * (length - 61 - len(domain) - 1) + "c" + domain
+    assert len(email) == length
+    response = client.post("/subscription/invite/", {"email": email}, follow=True)
+    assert response.status_code == 200
+    assert "Enter a valid email address." in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_it_refuses_a_forwarded_invitation_to_somebody_else(
+    client, people, erin, django_capture_on_commit_callbacks
+):
+    _free_carols_seat(people)
+    key = _invite(client, people.bob, "hugo@example.com", django_capture_on_commit_callbacks)
+    forwarded = Client()  # the link was forwarded to erin, on her own browser
+    forwarded.force_login(erin)
+    response = forwarded.post(f"/invitations/{key}/")
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "h***@example.com" in page and "hugo@example.com" not in page
+    assert "Sign in with that address" in page
+    assert not Seat.objects.filter(holder=erin).exists()
+    assert Confirmation.objects.get(key=key).used_at is None  # hugo can still accept
+
+
+def test_it_seats_a_reader_whose_verified_second_address_was_invited(
+    client, people, erin, django_capture_on_commit_callbacks
+):
+    from allauth.account.models import EmailAddress
+
+    _free_carols_seat(people)
+    EmailAddress.objects.create(user=erin, email="Erin.Work@Example.com", verified=True)
+    key = _invite(client, people.bob, "erin.work@example.com", django_capture_on_commit_callbacks)
+    client.force_login(erin)
+    assert client.post(f"/invitations/{key}/").status_code == 302
+    assert Seat.objects.filter(holder=erin).exists()

@@ -146,3 +146,12 @@ def test_it_keeps_joining_closed_until_the_admin_opens_it(client, people):
     )
     client.force_login(make_reader("n@acme.example", None))
     assert client.get("/org/acme/join/").status_code == 404
+
+
+def test_it_refuses_an_admins_invitation_to_an_email_too_long_to_store(client, people):
+    client.force_login(people.dave)
+    email = "m" * 64 + "@" + "d" * 63 + "." + "e" * 63 + "." + "f" * 63 + ".example"
+    assert 255 <= len(email) <= 320
+    response = client.post("/org/acme/invite/", {"email": email}, follow=True)
+    assert "Enter a valid email address." in response.content.decode()
+    assert not Invitation.objects.filter(subscription=people.acme.subscription).exists()

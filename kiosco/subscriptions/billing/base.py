@@ -8,17 +8,40 @@ and hears back through :class:`BillingChange` events, which one service
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from kiosco.subscriptions.models import Organisation, Plan, Subscription
 
+MAX_SEATS = 10000  # as the seats forms allow; Seat numbers are smallints
 EVENT_KINDS = ("created", "renewed", "payment_failed", "canceled", "seats_changed", "ended")
 
 
 class BadEvent(ValueError):
     """A webhook that cannot be read: signature, timestamp or shape. Answered 400."""
+
+
+# The columns these end up in (Organisation.slug, .name; an email field).
+_ORGANISATION_LIMITS = {"slug": 60, "name": 120, "admin_email": 254}
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+
+def check_organisation(value: Any) -> dict[str, str] | None:
+    """An event's organisation object, checked against the columns it fills: a value
+    too long for PostgreSQL is the sender's error (400), never a DataError (500)."""
+    if value is None or value == {}:
+        return None
+    if not isinstance(value, dict):
+        raise BadEvent("organisation must be an object")
+    organisation = {str(k): str(v) for k, v in value.items() if k in _ORGANISATION_LIMITS}
+    for key, limit in _ORGANISATION_LIMITS.items():
+        if len(organisation.get(key, "")) > limit:
+            raise BadEvent(f"organisation.{key} is longer than {limit} characters")
+    if not _SLUG.match(organisation.get("slug", "")):
+        raise BadEvent("organisation.slug must be letters, digits, hyphens or underscores")
+    return organisation
 
 
 @dataclass(frozen=True)

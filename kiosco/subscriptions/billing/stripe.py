@@ -13,7 +13,7 @@ from typing import Any
 
 import stripe as stripe_lib
 
-from kiosco.subscriptions.billing.base import BadEvent, BillingChange
+from kiosco.subscriptions.billing.base import MAX_SEATS, BadEvent, BillingChange, check_organisation
 from kiosco.subscriptions.billing.webhook import load_json, parse_time
 
 HEADER = "Stripe-Signature"
@@ -43,7 +43,7 @@ def parse(body: bytes) -> BillingChange | None:
     kind = event.get("type")
     if kind not in _HANDLED:
         return None
-    obj = (event.get("data") or {}).get("object")
+    obj = _object(event, "data").get("object")
     if not isinstance(obj, dict) or not isinstance(event.get("id"), str):
         raise BadEvent("event has no data.object")
     if kind == "invoice.payment_failed":
@@ -67,13 +67,52 @@ def _subscription_kind(kind: str, obj: dict[str, Any]) -> str:
 def _invoice_subscription(invoice: dict[str, Any]) -> Any:
     if invoice.get("subscription"):
         return invoice["subscription"]
-    details = ((invoice.get("parent") or {}).get("subscription_details")) or {}
-    return details.get("subscription")
+    return _object(_object(invoice, "parent"), "subscription_details").get("subscription")
 
 
 def _item(obj: dict[str, Any]) -> dict[str, Any]:
-    items = ((obj.get("items") or {}).get("data")) or [{}]
-    return items[0] if isinstance(items[0], dict) else {}
+    items = _object(obj, "items").get("data") or [{}]
+    if not isinstance(items, list) or not isinstance(items[0], dict):
+        raise BadEvent("items.data must be a list of objects")
+    return items[0]
+
+
+def _object(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    value = parent.get(key) or {}
+    if not isinstance(value, dict):
+        raise BadEvent(f"{key} must be an object")
+    return value
+
+
+def _organisation(metadata: dict[str, Any]) -> dict[str, str] | None:
+    if not metadata.get("kiosco_organisation"):
+        return None
+    return check_organisation(
+        {
+            "slug": metadata["kiosco_organisation"],
+            "name": metadata.get("kiosco_organisation_name") or metadata["kiosco_organisation"],
+            "admin_email": metadata.get("kiosco_admin_email") or "",
+        }
+    )
+
+
+def _seats(item: dict[str, Any]) -> int | None:
+    quantity = item.get("quantity")
+    if quantity is None or quantity == 0:
+        return None
+    if not isinstance(quantity, int) or isinstance(quantity, bool):
+        raise BadEvent("quantity must be an integer")
+    if not 1 <= quantity <= MAX_SEATS:
+        raise BadEvent(f"quantity must be from 1 to {MAX_SEATS}")
+    return quantity
+
+
+def _text(value: Any, what: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise BadEvent(f"{what} must be a string")
+    return value
 
 
 def _change(
@@ -81,29 +120,21 @@ def _change(
 ) -> BillingChange:
     if not isinstance(external_id, str) or not external_id:
         raise BadEvent("event names no subscription")
-    item, metadata = _item(obj), obj.get("metadata") or {}
+    item, metadata = _item(obj), _object(obj, "metadata")
     period_end = obj.get("current_period_end") or item.get("current_period_end")
-    organisation = None
-    if metadata.get("kiosco_organisation"):
-        organisation = {
-            "slug": str(metadata["kiosco_organisation"]),
-            "name": str(
-                metadata.get("kiosco_organisation_name") or metadata["kiosco_organisation"]
-            ),
-            "admin_email": str(metadata.get("kiosco_admin_email") or ""),
-        }
-    quantity = item.get("quantity")
+    price = _object(item, "price")
     return BillingChange(
         provider="stripe",
         event_id=event["id"][:120],
         kind=kind,
         external_id=external_id[:120],
         occurred_at=parse_time(event.get("created"), "created"),
-        plan_code=(item.get("price") or {}).get("lookup_key") or metadata.get("kiosco_plan"),
-        seats=quantity if isinstance(quantity, int) and quantity > 0 else None,
+        plan_code=_text(price.get("lookup_key"), "price.lookup_key")
+        or _text(metadata.get("kiosco_plan"), "metadata.kiosco_plan"),
+        seats=_seats(item),
         period_end=parse_time(period_end, "current_period_end") if period_end else None,
         status=obj.get("status") if obj.get("status") in ("trialing", "active") else None,
-        owner_email=metadata.get("kiosco_owner_email"),
-        organisation=organisation,
+        owner_email=_text(metadata.get("kiosco_owner_email"), "metadata.kiosco_owner_email"),
+        organisation=_organisation(metadata),
         payload=event,
     )

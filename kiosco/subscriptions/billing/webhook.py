@@ -24,7 +24,12 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from kiosco.subscriptions.billing.base import EVENT_KINDS, BadEvent, BillingChange
+from kiosco.subscriptions.billing.base import (
+    EVENT_KINDS,
+    BadEvent,
+    BillingChange,
+    check_organisation,
+)
 
 HEADER = "Kiosco-Signature"
 
@@ -53,18 +58,30 @@ def verify(
         raise BadEvent("timestamp outside the tolerance")
 
 
+# Times outside this window are a sender's bug, not a subscription (and the extremes
+# overflow Python's datetime or the database's timestamp).
+_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def parse_time(value: Any, what: str) -> datetime:
-    if isinstance(value, bool):
-        raise BadEvent(f"{what} is not a time")
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, tz=UTC)
+    """Unix seconds or ISO 8601, between 2000 and 2200; anything else is a BadEvent."""
+    try:
+        parsed = _to_datetime(value)
+    except (ValueError, OverflowError, OSError):
+        raise BadEvent(f"{what} is not a time") from None
+    if not _EARLIEST <= parsed <= _LATEST:
+        raise BadEvent(f"{what} is out of range")
+    return parsed
+
+
+def _to_datetime(value: Any) -> datetime:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=UTC)  # NaN → ValueError, 1e20 → Overflow
     if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-        except ValueError:
-            raise BadEvent(f"{what} is not a time") from None
+        parsed = datetime.fromisoformat(value)
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    raise BadEvent(f"{what} is not a time")
+    raise ValueError(value)
 
 
 def load_json(body: bytes) -> dict[str, Any]:
@@ -97,9 +114,7 @@ def parse(body: bytes) -> BillingChange:
         not isinstance(seats, int) or isinstance(seats, bool) or not 1 <= seats <= 10000
     ):
         raise BadEvent("subscription.seats must be an integer from 1 to 10000")
-    organisation = sub.get("organisation")
-    if organisation is not None and not isinstance(organisation, dict):
-        raise BadEvent("subscription.organisation must be an object")
+    organisation = check_organisation(sub.get("organisation"))
     return BillingChange(
         provider="webhook",
         event_id=event_id[:120],
@@ -111,7 +126,7 @@ def parse(body: bytes) -> BillingChange:
         period_end=parse_time(sub["period_end"], "period_end") if sub.get("period_end") else None,
         status=_optional_str(sub, "status"),
         owner_email=_optional_str(sub, "owner_email"),
-        organisation={str(k): str(v) for k, v in organisation.items()} if organisation else None,
+        organisation=organisation,
         payload=data,
     )
 

@@ -41,6 +41,10 @@ REASONS: dict[str, Any] = {
         "you cannot take a second seat on your own subscription."
     ),
     "invitation_revoked": _("This invitation was withdrawn by the person who sent it."),
+    "wrong_invitee": _(
+        "This invitation was sent to %(address)s. Sign in with that address to accept it, "
+        "or ask the person who invited you to invite the address you use."
+    ),
     "subscription_inactive": _("The subscription behind this seat is no longer active."),
     "email_not_verified": _("Verify your email address first, then try again."),
     "domain_not_allowed": _("Your verified email address is not on this organisation's domain."),
@@ -57,13 +61,15 @@ REASONS: dict[str, Any] = {
 class SeatRefused(Exception):
     """A refusal with a reason the reader can read (``message``)."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, **details: str) -> None:
         super().__init__(code)
         self.code = code
+        self.details = details
 
     @property
     def message(self) -> str:
-        return str(REASONS.get(self.code, REASONS["not_allowed"]))
+        text = str(REASONS.get(self.code, REASONS["not_allowed"]))
+        return text % self.details if self.details else text
 
 
 def has_verified_email(reader: Any, email: str | None = None) -> bool:
@@ -136,12 +142,32 @@ def accept_invitation(key: str, reader: Any) -> Seat:
             raise SeatRefused("invitation_revoked")
         if subscription.owner_reader_id == reader.pk:
             raise SeatRefused("own_invitation")
+        _refuse_unless_invitee(invitation, reader)
         seat = take_seat(subscription, reader)
         confirmation.consume(INVITATION, key)
         invitation.state = Invitation.State.ACCEPTED
         invitation.accepted_by = reader
         invitation.save(update_fields=["state", "accepted_by"])
     return seat
+
+
+def _refuse_unless_invitee(invitation: Invitation, reader: Any) -> None:
+    """The link is not a bearer token: only a reader holding the invited address,
+    verified, takes the seat (a forwarded link does nothing for anyone else)."""
+    if has_verified_email(reader, invitation.email):
+        return
+    holds_it = (reader.email or "").lower() == invitation.email.lower() or (
+        EmailAddress.objects.filter(user_id=reader.pk, email__iexact=invitation.email).exists()
+    )
+    if holds_it:
+        raise SeatRefused("email_not_verified")
+    raise SeatRefused("wrong_invitee", address=mask_email(invitation.email))
+
+
+def mask_email(email: str) -> str:
+    """``e***@example.com``: enough for its owner to recognise, not to harvest."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
 
 
 def take_seat(subscription: Subscription, reader: Any) -> Seat:
