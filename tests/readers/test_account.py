@@ -42,8 +42,9 @@ def test_it_shows_the_account_page_in_spanish(alice):
     assert b"Tu cuenta" in client.get("/account/").content
 
 
-def test_it_exports_everything_held_on_the_reader_after_reauthentication(alice):
-    client = sign_in("alice@example.com")
+def test_it_exports_everything_held_on_the_reader_after_reauthentication(alice, commit):
+    with commit():
+        client = sign_in("alice@example.com")
     assert "/reauthenticate/" in client.post("/account/export/")["Location"]
     reauthenticate(client)
     response = client.post("/account/export/")

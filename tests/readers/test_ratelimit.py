@@ -78,7 +78,7 @@ def test_it_counts_per_forwarded_address_behind_a_trusted_proxy(db, settings):
     assert _fail(client, "someone.else@example.com", "203.0.113.7") == 200
 
 
-def test_it_fails_open_and_counts_it_when_the_limiter_cache_is_down(alice):
+def test_it_fails_open_and_counts_it_when_the_limiter_cache_is_down(alice, commit):
     down = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -86,7 +86,7 @@ def test_it_fails_open_and_counts_it_when_the_limiter_cache_is_down(alice):
         }
     }
     before = ratelimit.failures
-    with override_settings(CACHES=down):
+    with override_settings(CACHES=down), commit():
         response = Client().post(
             "/accounts/login/", {"login": "alice@example.com", "password": PASSWORD}
         )
@@ -101,16 +101,19 @@ def test_it_still_sits_where_allauth_reads_its_cache():
     assert isinstance(allauth_ratelimit.cache, ratelimit.FailOpenCache)
 
 
-def test_it_refuses_the_eleventh_wrong_password_with_the_429_page(alice):
+def test_it_refuses_the_eleventh_wrong_password_with_the_429_page(alice, commit):
     client = Client()
-    statuses = [
-        client.post(
-            "/accounts/login/", {"login": "alice@example.com", "password": "nope"}
-        ).status_code
-        for _ in range(LIMIT + 1)
-    ]
+    with commit():
+        statuses = [
+            client.post(
+                "/accounts/login/", {"login": "alice@example.com", "password": "nope"}
+            ).status_code
+            for _ in range(LIMIT + 1)
+        ]
+        refused = client.post(
+            "/accounts/login/", {"login": "alice@example.com", "password": PASSWORD}
+        )
     assert statuses == [200] * LIMIT + [429]
-    refused = client.post("/accounts/login/", {"login": "alice@example.com", "password": PASSWORD})
     assert refused.status_code == 429  # even the right password waits
     assert b"Too many attempts" in refused.content
     assert SecurityEvent.objects.filter(tag=EventTag.RATE_LIMITED).count() == 2
