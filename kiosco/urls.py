@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from kiosco.lib import views as lib_views
+from kiosco.readers import views as readers_views
 
 urlpatterns = [
     path("healthz/live", lib_views.live, name="health-live"),
@@ -16,6 +17,8 @@ urlpatterns = [
     # Only allauth's account flows: its own sessions page would sign other devices out
     # without the re-authentication "Your devices" asks for.
     path("accounts/sessions/", RedirectView.as_view(pattern_name="readers:devices")),
+    # readers: a stale or malformed verification key posted gets the clear page, not a 404.
+    path("accounts/confirm-email/<str:key>/", readers_views.ConfirmEmailView.as_view()),
     path("accounts/", include("allauth.account.urls")),
     path("account/", include("kiosco.readers.urls")),
     path("leases/", include("kiosco.leases.urls")),

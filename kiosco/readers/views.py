@@ -5,11 +5,14 @@ email); these views parse input, call one service and render."""
 from __future__ import annotations
 
 import json
+import re
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 
 from allauth.account.decorators import reauthentication_required
+from allauth.account.views import ConfirmEmailView as AllauthConfirmEmailView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,6 +26,8 @@ from kiosco.readers.forms import DeleteAccountForm, LanguageForm
 from kiosco.readers.models import Device, Reader
 
 OUTBOX_LIMIT = 100
+# allauth's own route accepts only these characters; anything else is malformed.
+VERIFICATION_KEY = re.compile(r"[-:\w]+")
 
 
 @login_required
@@ -93,6 +98,23 @@ def delete(request: HttpRequest) -> HttpResponse:
         else:
             return render(request, "readers/deleted.html")
     return render(request, "readers/delete.html", {"form": form})
+
+
+class ConfirmEmailView(AllauthConfirmEmailView):
+    """allauth's verification page, but an expired, used or malformed key gets the
+    clear "expired or invalid" page on a POST too (allauth answers a bare 404 there;
+    its page for the emailed link, a GET, already explains)."""
+
+    def get_object(self, queryset: Any = None) -> Any:
+        if not VERIFICATION_KEY.fullmatch(self.kwargs["key"]):
+            raise Http404  # never looked up: a NUL or a slash has no business in a query
+        return super().get_object(queryset)
+
+    def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().post(*args, **kwargs)
+        except Http404:  # raised by get_object before anything is changed
+            return self.get(*args, **kwargs)
 
 
 def _outbox_dir() -> Path:
