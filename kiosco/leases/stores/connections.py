@@ -4,8 +4,9 @@ psycopg or sqlite3 connections (separate processes in tests, the benchmark)."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from kiosco.leases.stores import StoreConflict
@@ -28,13 +29,20 @@ class DjangoDatabase:
         self._connections = connections
         self.vendor = connections[alias].vendor
         self._native: dict[str, str] = {}
+        self._thread = threading.local()
 
     @property
     def connection(self) -> Any:
-        return self._connections[self.alias]  # per thread, as Django keeps them
+        """This thread's Django connection. Django keeps one per thread for good
+        (``ConnectionHandler.thread_critical``), so it is looked up once per thread."""
+        try:
+            return self._thread.wrapper
+        except AttributeError:
+            self._thread.wrapper = self._connections[self.alias]
+            return self._thread.wrapper
 
     def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        wrapper = self._connections[self.alias]
+        wrapper = self.connection
         if wrapper.connection is None:
             wrapper.ensure_connection()
         query = self._native.get(sql) or self._to_native(sql)
@@ -50,39 +58,61 @@ class DjangoDatabase:
         self._native[sql] = native
         return native
 
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
+    def atomic(self) -> AbstractContextManager[None]:
         """Inside a caller's transaction: Django's atomic (a savepoint). Otherwise a
         plain BEGIN/COMMIT on the driver, as Django would send, without its
         bookkeeping (a lease write is two statements; the bookkeeping cost more)."""
-        from django.db import IntegrityError, transaction
+        wrapper = self.connection
+        if wrapper.in_atomic_block or not wrapper.get_autocommit():
+            return _DjangoAtomic(self.alias)
+        return _PlainTransaction(wrapper, "BEGIN IMMEDIATE" if self.vendor == "sqlite" else "BEGIN")
 
-        wrapper = self._connections[self.alias]
+
+class _DjangoAtomic:
+    def __init__(self, alias: str) -> None:
+        from django.db import transaction
+
+        self._atomic = transaction.atomic(using=alias)
+
+    def __enter__(self) -> None:
+        self._atomic.__enter__()
+
+    def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> None:
+        from django.db import IntegrityError
+
         try:
-            if wrapper.in_atomic_block or not wrapper.get_autocommit():
-                with transaction.atomic(using=self.alias):
-                    yield
-            else:
-                with self._plain_transaction(wrapper):
-                    yield
-        except IntegrityError as error:
+            self._atomic.__exit__(kind, error, tb)
+        except IntegrityError as late:
+            raise StoreConflict(str(late)) from late
+        if isinstance(error, IntegrityError):
             raise StoreConflict(str(error)) from error
 
-    @contextmanager
-    def _plain_transaction(self, wrapper: Any) -> Iterator[None]:
-        if wrapper.connection is None:
-            wrapper.ensure_connection()
-        driver = wrapper.connection
-        with wrapper.wrap_database_errors:
-            driver.execute("BEGIN IMMEDIATE" if self.vendor == "sqlite" else "BEGIN")
+
+class _PlainTransaction:
+    def __init__(self, wrapper: Any, begin: str) -> None:
+        self.wrapper, self.begin = wrapper, begin
+
+    def __enter__(self) -> None:
+        if self.wrapper.connection is None:
+            self.wrapper.ensure_connection()
+        self._send(self.begin)
+
+    def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> None:
+        from django.db import IntegrityError
+
         try:
-            yield
-        except BaseException:
-            with wrapper.wrap_database_errors:
-                driver.execute("ROLLBACK")
-            raise
-        with wrapper.wrap_database_errors:
-            driver.execute("COMMIT")
+            self._send("COMMIT" if error is None else "ROLLBACK")
+        except IntegrityError as late:
+            raise StoreConflict(str(late)) from late
+        if isinstance(error, IntegrityError):
+            raise StoreConflict(str(error)) from error
+
+    def _send(self, statement: str) -> None:
+        try:
+            self.wrapper.connection.execute(statement)
+        except Exception:
+            with self.wrapper.wrap_database_errors:  # re-raised as Django's own error class
+                raise
 
 
 class PsycopgDatabase:
