@@ -17,3 +17,4 @@ class SubscriptionTag(StrEnum):
     SEAT_LEFT = "subscription:seat:left"
     TERMS_ACCEPTED = "subscription:terms:accepted"
     DOMAIN_ATTESTED = "subscription:domain:attested"
+    BILLING_REQUESTED = "subscription:billing:requested"

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kiosco.subscriptions.billing import get_provider
 from kiosco.subscriptions.forms import DomainForm, InviteForm, SeatsForm
 from kiosco.subscriptions.middleware import SESSION_KEY
-from kiosco.subscriptions.models import Invitation, Seat
+from kiosco.subscriptions.models import Invitation, Organisation, Seat, Subscription
 from kiosco.subscriptions.services import seats
 from kiosco.subscriptions.services.organisations import (
     attest_domain,
@@ -29,17 +29,31 @@ def _back(slug: str) -> HttpResponse:
     return redirect("subscriptions:org", slug=slug)
 
 
+def _subscription_of(organisation: Organisation) -> Subscription | None:
+    """None while an external billing system has not confirmed the purchase yet."""
+    return getattr(organisation, "subscription", None)
+
+
+def _awaiting(request: HttpRequest, organisation: Organisation, status: int = 409) -> HttpResponse:
+    """The organisation exists but its billing system has not sent ``created`` yet:
+    every admin page says so (and what reference links the two) instead of failing."""
+    context = {"organisation": organisation, "reference": organisation.slug}
+    return render(request, "subscriptions/org_awaiting.html", context, status=status)
+
+
 @login_required
 @require_GET
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = organisation_for_admin(slug, request.user)
-    subscription = getattr(organisation, "subscription", None)
+    subscription = _subscription_of(organisation)
+    if subscription is None:
+        return _awaiting(request, organisation, status=200)
     context = {
         "organisation": organisation,
         "subscription": subscription,
-        "usage": seat_usage(subscription) if subscription else None,
+        "usage": seat_usage(subscription),
         "invite_form": InviteForm(),
-        "seats_form": SeatsForm(initial={"seats": subscription.seats if subscription else 1}),
+        "seats_form": SeatsForm(initial={"seats": subscription.seats}),
         "domain_form": DomainForm(
             initial={
                 "domain": organisation.domain,
@@ -55,6 +69,8 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def change_seats(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = organisation_for_admin(slug, request.user)
+    if _subscription_of(organisation) is None:
+        return _awaiting(request, organisation)
     form = SeatsForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a number of seats from 1 to 10000."))
@@ -77,13 +93,16 @@ def change_seats(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = organisation_for_admin(slug, request.user)
+    subscription = _subscription_of(organisation)
+    if subscription is None:
+        return _awaiting(request, organisation)
     form = InviteForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a valid email address."))
         return _back(slug)
     try:
         seats.invite_to_seat(
-            organisation.subscription,
+            subscription,
             form.cleaned_data["email"],
             request.user,
             request.LANGUAGE_CODE,
@@ -99,7 +118,10 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def remove_member(request: HttpRequest, slug: str, seat_id: int) -> HttpResponse:
     organisation = organisation_for_admin(slug, request.user)
-    seat = get_object_or_404(Seat, pk=seat_id, subscription=organisation.subscription)
+    subscription = _subscription_of(organisation)
+    if subscription is None:
+        return _awaiting(request, organisation)
+    seat = get_object_or_404(Seat, pk=seat_id, subscription=subscription)
     try:
         seats.remove_from_seat(seat, request.user)
     except SeatRefused as refused:
@@ -113,9 +135,10 @@ def remove_member(request: HttpRequest, slug: str, seat_id: int) -> HttpResponse
 @require_POST
 def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
     organisation = organisation_for_admin(slug, request.user)
-    invitation = get_object_or_404(
-        Invitation, pk=invitation_id, subscription=organisation.subscription
-    )
+    subscription = _subscription_of(organisation)
+    if subscription is None:
+        return _awaiting(request, organisation)
+    invitation = get_object_or_404(Invitation, pk=invitation_id, subscription=subscription)
     seats.revoke_invitation(invitation, request.user)
     messages.success(request, _("Invitation withdrawn."))
     return _back(slug)
@@ -146,7 +169,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     """A reader on the organisation's open domain takes a seat by themselves."""
     # Only readers on the organisation's open domain learn that it exists.
     organisation = next((o for o in organisations_open_to(request.user) if o.slug == slug), None)
-    if organisation is None or not hasattr(organisation, "subscription"):
+    if organisation is None or _subscription_of(organisation) is None:
         raise Http404
     if request.method == "POST":
         try:

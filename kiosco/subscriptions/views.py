@@ -65,6 +65,8 @@ def subscribe(request: HttpRequest, code: str) -> HttpResponse:
     sub = outcome.subscription
     if sub is not None and sub.organisation_id:
         return redirect("subscriptions:org", slug=sub.organisation.slug)  # type: ignore[union-attr]
+    if outcome.organisation is not None:  # awaiting the billing system's confirmation
+        return redirect("subscriptions:org", slug=outcome.organisation.slug)
     return redirect("subscriptions:mine")
 
 

@@ -110,6 +110,10 @@ class BillingOutcome:
     applied: bool
     subscription: Subscription | None = None
     message: str = ""
+    # Awaiting an external billing system: the organisation bought for (it waits for
+    # its subscription) and what to tell that system so its ``created`` event links back.
+    organisation: Organisation | None = None
+    reference: dict[str, str] = field(default_factory=dict)
 
 
 class BillingProvider(Protocol):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -61,6 +62,19 @@ def _free_stale_seat(reader: Any, for_organisation: bool) -> None:
     vacate_seat(seat, "subscription_ended")  # a dead subscription's seat frees its reader
 
 
+def _organisation_to_buy_for(reader: Any, name: str) -> Organisation:
+    """A new organisation, or the one this reader bought for before that still awaits
+    its billing system's confirmation: clicking "subscribe" again must not leave a
+    second, empty organisation behind."""
+    # Lock the reader's row: of two clicks racing here, the second waits for the
+    # first's commit, then finds and reuses the organisation the first created.
+    get_user_model().objects.select_for_update().filter(pk=reader.pk).first()
+    awaiting = (
+        Organisation.objects.filter(admins=reader, subscription__isnull=True).order_by("id").first()
+    )
+    return awaiting or create_organisation(name or reader.email, reader)
+
+
 def subscribe(
     reader: Any,
     plan: Plan,
@@ -75,7 +89,7 @@ def subscribe(
         _free_stale_seat(reader, plan.for_organisations)
         organisation: Organisation | None = None
         if plan.for_organisations:
-            organisation = create_organisation(organisation_name or reader.email, reader)
+            organisation = _organisation_to_buy_for(reader, organisation_name)
         count = seats if plan.seats_chosen_by_buyer and seats else plan.seats
         return get_provider().start(plan, reader=reader, organisation=organisation, seats=count)
 
