@@ -178,7 +178,6 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 USERSESSIONS_TRACK_ACTIVITY = False
 ACCOUNT_ADAPTER = "kiosco.readers.adapter.ReaderAccountAdapter"
-USERSESSIONS_ADAPTER = "kiosco.readers.adapter.ReaderSessionsAdapter"
 # Each app adds its sections to a reader's data export: dotted f(reader) -> dict.
 KIOSCO_READER_EXPORTERS: list[str] = []
 ACCOUNT_FORMS = {  # allauth's forms plus length caps on email and password

@@ -4,7 +4,6 @@ rate-limit refusal of a login recorded as an event."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,8 +12,6 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.ratelimit import respond_429
-from allauth.usersessions.adapter import DefaultUserSessionsAdapter
-from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -92,18 +89,3 @@ def _language_for(email: str, context: dict[str, Any]) -> str:
     if language:
         return language
     return translation.get_language() or settings.LANGUAGE_CODE
-
-
-class ReaderSessionsAdapter(DefaultUserSessionsAdapter):
-    """allauth's own sessions page (/accounts/sessions/) ends sessions through here:
-    record them and release the leases of devices left without a session."""
-
-    def end_sessions(self, sessions: Iterable[UserSession]) -> None:
-        by_reader: dict[int, list[UserSession]] = {}
-        for session in sessions:
-            by_reader.setdefault(session.user_id, []).append(session)
-        for reader_id, ended in by_reader.items():
-            reader = Reader.objects.get(pk=reader_id)
-            services.end_sessions(self.request, reader, ended, "sessions_page")
-            devices = {s.data.get("device", "") for s in ended} - {""}
-            services.release_devices_without_sessions(reader, devices, "sessions_page")

@@ -123,14 +123,6 @@ def end_sessions(
     return len(sessions)
 
 
-def release_devices_without_sessions(reader: Reader, device_ids: set[str], reason: str) -> None:
-    """Release the leases of devices left with no session, and forget their rows."""
-    for device_id in device_ids:
-        if not UserSession.objects.filter(user_id=reader.pk, data__device=device_id).exists():
-            Device.objects.filter(reader=reader, device_id=device_id).delete()
-            leases.release_device(reader.pk, device_id, reason)
-
-
 def sign_out_device(request: HttpRequest, reader: Reader, device_id: str) -> int:
     """End every session of ``device_id`` and release its leases. Returns how many
     sessions ended. The current device signs out with the ordinary log-out instead."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -49,9 +50,14 @@ def devices(request: HttpRequest) -> HttpResponse:
     return render(request, "readers/devices.html", {"devices": rows, "current": request.device_id})  # type: ignore[attr-defined]
 
 
-@login_required
-@require_POST
-@reauthentication_required
+def _reauthenticated_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in, POST only (CSRF-checked), and the password typed again within
+    ACCOUNT_REAUTHENTICATION_TIMEOUT: what every action on other devices or on the
+    whole account asks for."""
+    return login_required(require_POST(reauthentication_required(view)))
+
+
+@_reauthenticated_post
 def sign_out_device(request: HttpRequest, device_id: str) -> HttpResponse:
     if device_id == request.device_id:  # type: ignore[attr-defined]
         messages.info(request, _("To sign this device out, use “Sign out”."))
@@ -63,18 +69,14 @@ def sign_out_device(request: HttpRequest, device_id: str) -> HttpResponse:
     return redirect("readers:devices")
 
 
-@login_required
-@require_POST
-@reauthentication_required
+@_reauthenticated_post
 def sign_out_others(request: HttpRequest) -> HttpResponse:
     services.sign_out_other_devices(request, request.user, "signed_out_others")  # type: ignore[arg-type]
     messages.success(request, _("Every other device is signed out."))
     return redirect("readers:devices")
 
 
-@login_required
-@require_POST
-@reauthentication_required
+@_reauthenticated_post
 def export(request: HttpRequest) -> HttpResponse:
     data = services.export_reader_data(request, request.user)  # type: ignore[arg-type]
     response = HttpResponse(
