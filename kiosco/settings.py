@@ -153,6 +153,9 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 PASSWORD_HASHERS = [
+    # Argon2id with explicit OWASP-minimum parameters (readers/hashers.py says why);
+    # Django's own next, so hashes made with its defaults verify and get re-hashed.
+    "kiosco.readers.hashers.ReaderArgon2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
