@@ -233,12 +233,27 @@ def _accounts_data(reader: Reader) -> dict[str, Any]:
     }
 
 
+def _refuse_while_subscriptions_need(reader: Reader) -> None:
+    """A paying owner or an organisation's last admin cannot vanish with a cascade:
+    the subscriptions app refuses (or frees the seats of subscriptions that ended)."""
+    from kiosco.subscriptions.services.accounts import (
+        SubscriptionKeepsAccount,
+        prepare_account_deletion,
+    )
+
+    try:
+        prepare_account_deletion(reader)
+    except SubscriptionKeepsAccount as refused:
+        raise ReaderNotDeletable(str(refused)) from None
+
+
 def delete_reader(request: HttpRequest, reader: Reader) -> None:
     """Delete the reader and everything held on them; sign this browser out.
     Raises :class:`ReaderNotDeletable` when another app protects the row."""
     reader_id = reader.pk
     try:
         with transaction.atomic():
+            _refuse_while_subscriptions_need(reader)
             sessions = list(UserSession.objects.filter(user_id=reader_id))
             reader.delete()
             # The reader's own events went with them; this one keeps only the id.
