@@ -45,7 +45,7 @@ def _deletion_tests_run_on_commit_at_once(
     """Transitional: the deletion tests belong to a change still in flight and were
     written when every readers test ran on_commit callbacks at once. They keep that
     until they move to ``commit()``; no other test gets it."""
-    if "delet" not in request.node.name:
+    if "delet" not in request.node.nodeid:  # test_deletion.py, test_it_deletes_…
         return
     from django.db import transaction
 
