@@ -318,6 +318,13 @@ if KIOSCO_BILLING_PROVIDER == "webhook" and not KIOSCO_BILLING_WEBHOOK_SECRET an
     raise ImproperlyConfigured("KIOSCO_BILLING_PROVIDER=webhook needs a webhook secret.")
 if KIOSCO_BILLING_PROVIDER == "stripe" and not STRIPE_WEBHOOK_SECRET and not DEBUG:
     raise ImproperlyConfigured("KIOSCO_BILLING_PROVIDER=stripe needs STRIPE_WEBHOOK_SECRET.")
+# Rate limits of the subscriptions app, by name, in allauth's "amount/period/per" form,
+# counted by allauth's limiter (so they fail open and count it, like the account ones).
+KIOSCO_SUBSCRIPTION_RATE_LIMITS = {
+    # Invitation emails one owner or organisation admin may send: a stolen or careless
+    # account cannot turn Kiosco into a mail relay.
+    "send_invitation": "20/h/user",
+}
 # Past due: subscribers keep reading this many days after a failed payment.
 KIOSCO_PAST_DUE_GRACE_DAYS = env_int("KIOSCO_PAST_DUE_GRACE_DAYS", 7, minimum=0)
 # A new version of the terms asks subscribers to accept it at their next visit.

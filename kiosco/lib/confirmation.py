@@ -11,7 +11,7 @@ until it expires and can be used once. Callers:
     confirmation = consume("seat_invitation", key)   # POST: use it, once
 
 ``peek`` and ``consume`` raise a :class:`ConfirmationError` subclass (malformed,
-expired, used) that :func:`error_response` turns into its own page, so a reader
+expired, used, withdrawn) that :func:`error_response` turns into its own page, so a reader
 always learns *why* a link did not work.
 """
 
@@ -30,6 +30,7 @@ from kiosco.lib.models import Confirmation
 
 _KEY_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 _LIFETIMES: dict[str, timedelta] = {}
+_WITHDRAWN = "withdrawn"  # a flag in Confirmation.data
 
 
 class ConfirmationError(Exception):
@@ -51,6 +52,14 @@ class ConfirmationExpired(ConfirmationError):
 
 class ConfirmationUsed(ConfirmationError):
     reason = "used"
+    status = 410
+
+
+class ConfirmationWithdrawn(ConfirmationExpired):
+    """Expired early because its sender took it back (an invitation revoked): its page
+    says so, rather than blaming the reader for waiting too long."""
+
+    reason = "withdrawn"
     status = 410
 
 
@@ -89,6 +98,8 @@ def peek(kind: str, key: str) -> Confirmation:
     if confirmation.used_at is not None:
         raise ConfirmationUsed(key)
     if confirmation.expires_at <= timezone.now():
+        if confirmation.data.get(_WITHDRAWN):
+            raise ConfirmationWithdrawn(key)
         raise ConfirmationExpired(key)
     return confirmation
 
@@ -110,14 +121,24 @@ def consume(kind: str, key: str) -> Confirmation:
 
 
 def withdraw(kind: str, object_id: int) -> int:
-    """Expire every unused key for one object (an invitation revoked). Returns how many."""
-    return Confirmation.objects.filter(
-        kind=kind, object_id=object_id, used_at__isnull=True, expires_at__gt=timezone.now()
-    ).update(expires_at=timezone.now())
+    """Expire every unused key for one object (an invitation revoked), marked so its
+    page says "withdrawn" rather than "expired". Returns how many."""
+    now = timezone.now()
+    live = Confirmation.objects.filter(
+        kind=kind, object_id=object_id, used_at__isnull=True, expires_at__gt=now
+    )
+    withdrawn = 0
+    for confirmation in live:  # one object has a handful of keys at most
+        confirmation.expires_at = now
+        confirmation.data = {**confirmation.data, _WITHDRAWN: True}
+        confirmation.save(update_fields=["expires_at", "data"])
+        withdrawn += 1
+    return withdrawn
 
 
 def error_response(request: HttpRequest, error: ConfirmationError) -> HttpResponse:
-    """The page that explains a link that did not work: malformed, expired or used."""
+    """The page that explains a link that did not work: malformed, expired, used or
+    withdrawn."""
     return render(
         request, f"confirmation/{error.reason}.html", {"reason": error.reason}, status=error.status
     )

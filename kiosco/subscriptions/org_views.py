@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kiosco.subscriptions import ratelimit
 from kiosco.subscriptions.billing import get_provider
 from kiosco.subscriptions.forms import DomainForm, InviteForm, SeatsForm
 from kiosco.subscriptions.middleware import SESSION_KEY
@@ -21,7 +22,7 @@ from kiosco.subscriptions.services.organisations import (
     organisations_open_to,
     seat_usage,
 )
-from kiosco.subscriptions.services.seats import SeatRefused
+from kiosco.subscriptions.services.seats import TOO_MANY_INVITATIONS, SeatRefused
 from kiosco.subscriptions.services.subscribe import contract_seats
 
 
@@ -99,6 +100,9 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     form = InviteForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a valid email address."))
+        return _back(slug)
+    if not ratelimit.allow(request, "send_invitation"):
+        messages.error(request, str(TOO_MANY_INVITATIONS))
         return _back(slug)
     try:
         seats.invite_to_seat(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kiosco.lib import confirmation
+from kiosco.subscriptions import ratelimit
 from kiosco.subscriptions.billing import get_provider
 from kiosco.subscriptions.billing.base import BillingOutcome
 from kiosco.subscriptions.forms import InviteForm, SubscribeForm, TermsAcceptForm
@@ -22,7 +23,7 @@ from kiosco.subscriptions.services import seats, terms
 from kiosco.subscriptions.services import subscribe as flows
 from kiosco.subscriptions.services.entitlements import entitlements_for
 from kiosco.subscriptions.services.organisations import organisations_open_to, seat_usage
-from kiosco.subscriptions.services.seats import SeatRefused
+from kiosco.subscriptions.services.seats import TOO_MANY_INVITATIONS, SeatRefused
 
 
 def _report(request: HttpRequest, outcome: BillingOutcome, done: str) -> None:
@@ -103,6 +104,9 @@ def invite(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a valid email address."))
+        return redirect("subscriptions:mine")
+    if not ratelimit.allow(request, "send_invitation"):
+        messages.error(request, str(TOO_MANY_INVITATIONS))
         return redirect("subscriptions:mine")
     try:
         seats.invite_to_seat(owned, form.cleaned_data["email"], request.user, request.LANGUAGE_CODE)

@@ -149,7 +149,8 @@ def test_it_has_distinct_pages_for_malformed_and_withdrawn_links(
     key = _invite(client, people.bob, "erin@example.com", django_capture_on_commit_callbacks)
     client.post(f"/subscription/invitations/{Invitation.objects.get().pk}/revoke/")
     response = client.get(f"/invitations/{key}/")
-    assert response.status_code == 410 and b"expired" in response.content
+    assert response.status_code == 410 and b"This link was withdrawn" in response.content
+    assert client.post(f"/invitations/{key}/").status_code == 410
 
 
 def test_it_ends_access_at_once_when_the_owner_revokes(
@@ -275,3 +276,14 @@ def test_it_seats_a_reader_whose_verified_second_address_was_invited(
     client.force_login(erin)
     assert client.post(f"/invitations/{key}/").status_code == 302
     assert Seat.objects.filter(holder=erin).exists()
+
+
+def test_it_limits_how_many_invitations_an_owner_sends(client, people, settings):
+    settings.KIOSCO_SUBSCRIPTION_RATE_LIMITS = {"send_invitation": "1/h/user"}
+    _free_carols_seat(people)
+    client.force_login(people.bob)
+    client.post("/subscription/invite/", {"email": "erin@example.com"})
+    Invitation.objects.all().delete()  # as if withdrawn: the limit counts sends, not pending
+    response = client.post("/subscription/invite/", {"email": "hugo@example.com"}, follow=True)
+    assert "sent a lot of invitations recently" in response.content.decode()
+    assert not Invitation.objects.exists()

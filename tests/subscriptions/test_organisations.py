@@ -155,3 +155,17 @@ def test_it_refuses_an_admins_invitation_to_an_email_too_long_to_store(client, p
     response = client.post("/org/acme/invite/", {"email": email}, follow=True)
     assert "Enter a valid email address." in response.content.decode()
     assert not Invitation.objects.filter(subscription=people.acme.subscription).exists()
+
+
+def test_it_limits_how_many_invitations_an_admin_sends(client, people, settings):
+    settings.KIOSCO_SUBSCRIPTION_RATE_LIMITS = {"send_invitation": "2/h/user"}
+    client.force_login(people.dave)
+    for n in range(2):
+        client.post("/org/acme/invite/", {"email": f"member{n}@acme.example"})
+    response = client.post("/org/acme/invite/", {"email": "member9@acme.example"}, follow=True)
+    assert "sent a lot of invitations recently" in response.content.decode()
+    invited = Invitation.objects.filter(subscription=people.acme.subscription)
+    assert sorted(invited.values_list("email", flat=True)) == [
+        "member0@acme.example",
+        "member1@acme.example",
+    ]

@@ -58,6 +58,12 @@ REASONS: dict[str, Any] = {
 }
 
 
+# Shown when KIOSCO_SUBSCRIPTION_RATE_LIMITS["send_invitation"] is used up.
+TOO_MANY_INVITATIONS = _(
+    "You have sent a lot of invitations recently. Please wait an hour before sending more."
+)
+
+
 class SeatRefused(Exception):
     """A refusal with a reason the reader can read (``message``)."""
 
