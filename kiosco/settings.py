@@ -330,6 +330,7 @@ KIOSCO_PAST_DUE_GRACE_DAYS = env_int("KIOSCO_PAST_DUE_GRACE_DAYS", 7, minimum=0)
 # A new version of the terms asks subscribers to accept it at their next visit.
 MIDDLEWARE.append("kiosco.subscriptions.middleware.TermsAcceptanceMiddleware")
 KIOSCO_DEMO_LOADERS.append("kiosco.subscriptions.demo.load_personas")
+KIOSCO_READER_EXPORTERS.append("kiosco.subscriptions.services.accounts.export_reader_subscriptions")
 
 # `kiosco worker` runs these (dotted path: interval in seconds); `make run` starts one.
 KIOSCO_PERIODIC_JOBS = {

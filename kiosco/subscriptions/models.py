@@ -79,6 +79,14 @@ class Organisation(models.Model):
     domain_join_enabled = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        constraints = [
+            # One organisation per attested domain: two could otherwise both open it.
+            models.UniqueConstraint(
+                fields=["domain"], condition=~Q(domain=""), name="organisation_unique_domain"
+            )
+        ]
+
     def __str__(self) -> str:
         return self.name
 

@@ -17,6 +17,7 @@ from kiosco.subscriptions.middleware import SESSION_KEY
 from kiosco.subscriptions.models import Invitation, Organisation, Seat, Subscription
 from kiosco.subscriptions.services import seats
 from kiosco.subscriptions.services.organisations import (
+    DomainRefused,
     attest_domain,
     organisation_for_admin,
     organisations_open_to,
@@ -157,12 +158,16 @@ def domain(request: HttpRequest, slug: str) -> HttpResponse:
         for errors in form.errors.values():
             messages.error(request, " ".join(str(error) for error in errors))
         return _back(slug)
-    attest_domain(
-        organisation,
-        form.cleaned_data["domain"] or "",
-        form.cleaned_data["join_enabled"],
-        request.user,
-    )
+    try:
+        attest_domain(
+            organisation,
+            form.cleaned_data["domain"] or "",
+            form.cleaned_data["join_enabled"],
+            request.user,
+        )
+    except DomainRefused as refused:
+        messages.error(request, str(refused))
+        return _back(slug)
     messages.success(request, _("Domain settings saved."))
     return _back(slug)
 

@@ -169,3 +169,38 @@ def test_it_limits_how_many_invitations_an_admin_sends(client, people, settings)
         "member0@acme.example",
         "member1@acme.example",
     ]
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "gmail.com",
+        "Outlook.com",
+        "hotmail.com",
+        "yahoo.com",
+        "icloud.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.de",
+        "gmx.net",
+    ],
+)
+def test_it_refuses_to_attest_a_public_webmail_domain(client, people, domain):
+    client.force_login(people.dave)
+    response = client.post(
+        "/org/acme/domain/", {"domain": domain, "attest": "on", "join_enabled": "on"}, follow=True
+    )
+    assert "is a public email service" in response.content.decode()
+    assert not Organisation.objects.get(slug="acme").domain_open
+
+
+def test_it_refuses_a_domain_another_organisation_attested(client, people, globex):
+    client.force_login(people.dave)
+    client.post("/org/acme/domain/", {"domain": "acme.example", "attest": "on"})
+    globex_admin = globex.admins.get()
+    client.force_login(globex_admin)
+    response = client.post(
+        "/org/globex/domain/", {"domain": "ACME.example", "attest": "on"}, follow=True
+    )
+    assert "Another organisation already attested acme.example" in response.content.decode()
+    assert Organisation.objects.get(slug="globex").domain == ""

@@ -13,7 +13,13 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiosco.subscriptions.models import Organisation, Seat, Subscription
+from kiosco.subscriptions.models import (
+    Invitation,
+    Organisation,
+    Seat,
+    Subscription,
+    TermsAcceptance,
+)
 from kiosco.subscriptions.services.entitlements import grants_access
 from kiosco.subscriptions.services.lifecycle import vacate_seat
 
@@ -61,3 +67,66 @@ def _organisations_left_without_admin(reader: Any) -> list[Organisation]:
         if not organisation.admins.exclude(pk=reader.pk).exists():
             sole.append(organisation)
     return sole
+
+
+def export_reader_subscriptions(reader: Any) -> dict[str, Any]:
+    """The subscriptions app's part of a reader's data export
+    (``KIOSCO_READER_EXPORTERS``): their seat, the subscription they own, the terms
+    they accepted and the invitations they sent."""
+    return {
+        "seat": _seat_data(reader),
+        "owned_subscription": _subscription_data(
+            Subscription.objects.filter(owner_reader_id=reader.pk)
+            .select_related("plan")
+            .order_by("-created_at")
+            .first()
+        ),
+        "terms_acceptances": [
+            {
+                "version": acceptance.version.version,
+                "accepted_at": acceptance.accepted_at.isoformat(),
+            }
+            for acceptance in TermsAcceptance.objects.filter(reader_id=reader.pk)
+            .select_related("version")
+            .order_by("accepted_at")
+        ],
+        "invitations_sent": [
+            {
+                "email": invitation.email,
+                "state": invitation.state,
+                "created_at": invitation.created_at.isoformat(),
+            }
+            for invitation in Invitation.objects.filter(invited_by_id=reader.pk).order_by(
+                "created_at"
+            )
+        ],
+    }
+
+
+def _seat_data(reader: Any) -> dict[str, Any] | None:
+    seat = (
+        Seat.objects.filter(holder_id=reader.pk)
+        .select_related("subscription__plan", "subscription__organisation")
+        .first()
+    )
+    if seat is None:
+        return None
+    organisation = seat.subscription.organisation
+    return {
+        "number": seat.number,
+        "taken_at": seat.taken_at.isoformat() if seat.taken_at else None,
+        "organisation": organisation.name if organisation else None,
+        "subscription": _subscription_data(seat.subscription),
+    }
+
+
+def _subscription_data(subscription: Subscription | None) -> dict[str, Any] | None:
+    if subscription is None:
+        return None
+    return {
+        "plan": subscription.plan.code,
+        "status": subscription.status,
+        "seats": subscription.seats,
+        "current_period_start": subscription.current_period_start.isoformat(),
+        "current_period_end": subscription.current_period_end.isoformat(),
+    }

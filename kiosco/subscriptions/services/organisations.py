@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from kiosco.readers.events import record
 from kiosco.subscriptions.events import SubscriptionTag
@@ -48,16 +49,60 @@ def create_organisation(name: str, admin: Any, slug: str | None = None) -> Organ
     return organisation
 
 
+# Anyone can have an address at these: attesting one would open the seats to the world.
+PUBLIC_WEBMAIL = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "yahoo.com",
+        "icloud.com",
+        "me.com",
+        "proton.me",
+        "protonmail.com",
+    }
+)
+
+
+class DomainRefused(Exception):
+    """``str(exc)`` tells the admin why the domain cannot be attested."""
+
+
+def _refuse_domain(organisation: Organisation, domain: str) -> None:
+    if domain in PUBLIC_WEBMAIL or domain.startswith("gmx."):
+        raise DomainRefused(
+            _("%(domain)s is a public email service: attest a domain only your organisation uses.")
+            % {"domain": domain}
+        )
+    if Organisation.objects.filter(domain=domain).exclude(pk=organisation.pk).exists():
+        raise DomainRefused(
+            _("Another organisation already attested %(domain)s.") % {"domain": domain}
+        )
+
+
 def attest_domain(organisation: Organisation, domain: str, join_enabled: bool, by: Any) -> None:
     """Record the admin's word that the organisation controls ``domain``. This is an
-    attestation, not a DNS check: the publisher trusts its business customers' admins."""
+    attestation, not a DNS check: the publisher trusts its business customers' admins.
+    Public webmail domains and a domain another organisation attested are refused
+    (:class:`DomainRefused`); a unique index settles two admins racing for one domain
+    (the loser is refused the same way)."""
     domain = domain.strip().lower().lstrip("@")
+    if domain:
+        _refuse_domain(organisation, domain)
     changed = domain != organisation.domain
     organisation.domain = domain
     if changed or organisation.domain_verified_at is None:
         organisation.domain_verified_at = timezone.now() if domain else None
     organisation.domain_join_enabled = bool(domain) and join_enabled
-    organisation.save(update_fields=["domain", "domain_verified_at", "domain_join_enabled"])
+    try:
+        with transaction.atomic():
+            organisation.save(update_fields=["domain", "domain_verified_at", "domain_join_enabled"])
+    except IntegrityError:
+        raise DomainRefused(
+            _("Another organisation already attested %(domain)s.") % {"domain": domain}
+        ) from None
     record(SubscriptionTag.DOMAIN_ATTESTED, reader=by, organisation=organisation.pk, domain=domain)
 
 
