@@ -287,3 +287,11 @@ def test_it_limits_how_many_invitations_an_owner_sends(client, people, settings)
     response = client.post("/subscription/invite/", {"email": "hugo@example.com"}, follow=True)
     assert "sent a lot of invitations recently" in response.content.decode()
     assert not Invitation.objects.exists()
+
+
+def test_it_lists_the_seats_with_their_actions_on_the_owners_page(client, people):
+    client.force_login(people.bob)
+    page = client.get("/subscription/").content.decode()
+    assert "bob@example.com (you)" in page
+    carol_seat = Seat.objects.get(holder=people.carol).pk
+    assert f"/subscription/seats/{carol_seat}/revoke/" in page and "Revoke access" in page

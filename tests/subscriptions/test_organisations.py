@@ -204,3 +204,14 @@ def test_it_refuses_a_domain_another_organisation_attested(client, people, globe
     )
     assert "Another organisation already attested acme.example" in response.content.decode()
     assert Organisation.objects.get(slug="globex").domain == ""
+
+
+def test_it_lists_the_members_with_their_actions_on_the_admins_page(client, people):
+    invitation = Invitation.objects.create(
+        subscription=people.acme.subscription, email="new@acme.example"
+    )
+    client.force_login(people.dave)
+    page = client.get("/org/acme/").content.decode()
+    dave_seat = Seat.objects.get(holder=people.dave).pk
+    assert f"/org/acme/members/{dave_seat}/remove/" in page
+    assert f"/org/acme/invitations/{invitation.pk}/revoke/" in page and "new@acme.example" in page
