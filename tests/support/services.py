@@ -73,33 +73,15 @@ def _start_throwaway_postgres(bindir: Path) -> str:
     if os.geteuid() == 0:
         shutil.chown(data, "postgres")
     port = _free_port()
-    run = subprocess.run
-    run(
-        _as_postgres_user([str(bindir / "initdb"), "-A", "trust", "-U", "postgres", str(data)]),
-        check=True,
-        capture_output=True,
-    )
-    run(
-        _as_postgres_user(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-w",
-                "-o",
-                f"-p {port} -k {data} -c listen_addresses=127.0.0.1",
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    atexit.register(
-        lambda: run(
-            _as_postgres_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
-            capture_output=True,
-        )
-    )
+    pg_ctl = str(bindir / "pg_ctl")
+    initdb = [str(bindir / "initdb"), "-A", "trust", "-U", "postgres", str(data)]
+    subprocess.run(_as_postgres_user(initdb), check=True, capture_output=True)
+    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
+    # The server's output goes to a log file: a pipe would stay open for its whole life.
+    start = [pg_ctl, "-D", str(data), "-l", str(data / "server.log"), "-w", "-o", options, "start"]
+    subprocess.run(_as_postgres_user(start), check=True, stdout=subprocess.DEVNULL)
+    stop = [pg_ctl, "-D", str(data), "-m", "immediate", "stop"]
+    atexit.register(subprocess.run, _as_postgres_user(stop), stdout=subprocess.DEVNULL)
     return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
