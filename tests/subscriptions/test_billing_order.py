@@ -44,14 +44,17 @@ def _change(event_id, kind, hour, end_days=None, seats=None, plan=None):
 
 def _expected(events):
     """The reference model: fold the events in event-time order."""
-    status, end, seats, plan = None, None, None, None
+    status, end, seats, plan, plan_later = None, None, None, None, False
     for change in events:
         status = IMPLIED.get(change.kind, "active") or status
         if change.period_end and (end is None or change.period_end > end):
             end = change.period_end
-        seats = change.seats or seats
-        plan = change.plan_code or plan
-    seats = seats or Plan.objects.get(code=plan).seats
+        if change.plan_code and change.plan_code != plan:
+            plan, plan_later = change.plan_code, True
+        if change.seats:
+            seats, plan_later = change.seats, False
+    if plan_later or not seats:
+        seats = Plan.objects.get(code=plan).seats
     return status, end, seats, plan
 
 

@@ -281,3 +281,14 @@ def test_it_answers_absurd_values_with_a_json_400(client, owner, body):
     response = post(client, body)
     assert response.status_code == 400 and "error" in response.json()
     assert not BillingEvent.objects.exists() and not Subscription.objects.exists()
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_it_brings_a_downgrade_to_the_plans_seats_in_any_order(client, owner, order):
+    events = [
+        created(seats=2),
+        event("evt_down", "renewed", 1, plan="digital", period_end=later(60)),
+    ]
+    for index in order:
+        post(client, events[index])
+    assert _state() == ("active", T0 + timedelta(days=60), 1, 1, "digital")

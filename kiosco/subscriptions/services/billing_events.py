@@ -81,8 +81,10 @@ def _drain(provider: str, external_id: str, latest: BillingChange) -> None:
         except Rejected as why:
             _mark(event, Outcome.REJECTED, str(why))
             continue
-        older = newest is not None and event.occurred_at < newest
-        _mark(event, Outcome.APPLIED, f"merged; older than {newest.isoformat()}" if older else "")
+        detail = ""
+        if newest is not None and event.occurred_at < newest:
+            detail = f"merged; older than {newest.isoformat()}"
+        _mark(event, Outcome.APPLIED, detail)
     _converge(subscription)
 
 
@@ -128,7 +130,8 @@ def _converge(subscription: Subscription) -> None:
         reason = "downgrade" if downgrade else "upgrade"
     else:
         reason = "seats_reduced"
-    lifecycle.set_seat_count(subscription, snapshot.seats or plan.seats, reason)
+    seats = plan.seats if snapshot.plan_after_seats else snapshot.seats or plan.seats
+    lifecycle.set_seat_count(subscription, seats, reason)
     _converge_dates(subscription, snapshot)
     _converge_status(subscription, snapshot)
 

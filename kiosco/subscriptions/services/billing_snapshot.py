@@ -7,7 +7,8 @@ does not depend on the delivery order:
 - status: from the newest event that carries a status (``seats_changed`` carries none);
 - period end: the latest period end any event carried (a late ``renewed`` still counts:
   nobody loses a paid month because a cancellation overtook it on the wire);
-- seats and plan: from the newest event that carries them.
+- seats and plan: from the newest event that carries them; a change of plan newer
+  than the last seat count (a downgrade without seats) brings the plan's own seats.
 
 Events are folded in (event time, event id) order, so ties too resolve the same way
 whatever the order they arrived in.
@@ -39,6 +40,8 @@ class Snapshot:
     plan_code: str | None = None
     seats: int | None = None
     last_event_at: datetime | None = None
+    # A plan change newer than the last seat count resets the seats to the plan's own.
+    plan_after_seats: bool = False
 
 
 def status_of(change: BillingChange) -> str | None:
@@ -66,6 +69,10 @@ def _fold(snapshot: Snapshot, change: BillingChange) -> None:
     ):
         snapshot.period_end = change.period_end
         snapshot.period_start = min(change.occurred_at, change.period_end)
-    snapshot.plan_code = change.plan_code or snapshot.plan_code
-    snapshot.seats = change.seats or snapshot.seats
+    if change.plan_code and change.plan_code != snapshot.plan_code:
+        snapshot.plan_after_seats = True
+        snapshot.plan_code = change.plan_code
+    if change.seats:
+        snapshot.seats = change.seats
+        snapshot.plan_after_seats = False
     snapshot.last_event_at = change.occurred_at
