@@ -1,9 +1,16 @@
 """The edition as a reader meets it: the apps wired together through settings."""
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from kiosco.leases.models import Slot
+from kiosco.leases.results import Acquired, Busy
+from kiosco.leases.services import acquire_lease, check_lease
 from kiosco.newsroom.models import Access, Article, Block, BlockKind, Section
+from kiosco.subscriptions.models import Seat
+from kiosco.subscriptions.services.entitlements import entitlements_for
+from kiosco.subscriptions.services.seats import remove_from_seat
 from tests.support.personas import make_reader, personas
 
 SECRET = "SUBSCRIBER-ONLY: the harbour budget, line by line."
@@ -52,3 +59,56 @@ def test_it_sends_readers_to_their_devices_page_instead_of_a_bare_session_list(c
     response = client.get("/accounts/sessions/")
     assert response.status_code == 302
     assert response["Location"] == "/account/devices/"
+
+
+# --- Release paths reach the real lease engine ---------------------------------------
+
+PASSWORD = "a long harbour password 42"
+NEW_PASSWORD = "another long harbour password 43"
+
+
+def signed_in_browser(email: str, password: str) -> Client:
+    browser = Client()
+    browser.get("/")  # the device cookie
+    response = browser.post("/accounts/login/", {"login": email, "password": password})
+    assert response.status_code == 302, response.content[:500]
+    browser.get("/")  # the cookie comes back: the device is known
+    return browser
+
+
+def device_of(browser: Client) -> str:
+    return browser.cookies["kiosco_device"].value
+
+
+def reading_devices(seat_id: int) -> list[str]:
+    return list(
+        Slot.objects.filter(seat=seat_id, device__isnull=False).values_list("device", flat=True)
+    )
+
+
+def test_a_password_change_frees_the_slot_the_other_device_was_reading_on(db):
+    alice = personas().alice
+    alice.set_password(PASSWORD)
+    alice.save(update_fields=["password"])
+    seat_id = entitlements_for(alice).seat_id
+    laptop = signed_in_browser(alice.email, PASSWORD)
+    phone = signed_in_browser(alice.email, PASSWORD)
+    assert isinstance(acquire_lease(seat_id, 1, alice.pk, device_of(phone), 0, None), Acquired)
+    assert isinstance(check_lease(seat_id, 1, alice.pk, device_of(laptop), 0, None), Busy)
+
+    laptop.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+
+    assert reading_devices(seat_id) == []
+    assert isinstance(check_lease(seat_id, 1, alice.pk, device_of(laptop), 0, None), Acquired)
+
+
+def test_revoking_the_extra_users_seat_stops_their_reading_at_once(db):
+    people = personas()
+    seat = Seat.objects.get(holder=people.carol)
+    assert isinstance(acquire_lease(seat.pk, 1, people.carol.pk, "c" * 32, 0, None), Acquired)
+    remove_from_seat(seat, by=people.bob)
+    assert reading_devices(seat.pk) == []
+    assert not entitlements_for(people.carol).can_read_subscriber_content
