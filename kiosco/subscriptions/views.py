@@ -196,6 +196,8 @@ def invitation(request: HttpRequest, key: str) -> HttpResponse:
         request.session.pop(SESSION_KEY, None)
         messages.success(request, _("You have a seat. Enjoy your reading!"))
         return redirect("subscriptions:mine")
+    if request.user.is_authenticated:
+        context["refusal"] = seats.invitee_refusal(found, request.user)
     return render(request, "subscriptions/invitation.html", context)
 
 

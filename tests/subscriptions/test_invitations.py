@@ -256,6 +256,7 @@ def test_it_refuses_a_forwarded_invitation_to_somebody_else(
     key = _invite(client, people.bob, "hugo@example.com", django_capture_on_commit_callbacks)
     forwarded = Client()  # the link was forwarded to erin, on her own browser
     forwarded.force_login(erin)
+    assert "h***@example.com" in forwarded.get(f"/invitations/{key}/").content.decode()
     response = forwarded.post(f"/invitations/{key}/")
     assert response.status_code == 409
     page = response.content.decode()

@@ -170,6 +170,15 @@ def _refuse_unless_invitee(invitation: Invitation, reader: Any) -> None:
     raise SeatRefused("wrong_invitee", address=mask_email(invitation.email))
 
 
+def invitee_refusal(invitation: Invitation, reader: Any) -> str | None:
+    """For the GET page: why this signed-in reader could not accept, said up front."""
+    try:
+        _refuse_unless_invitee(invitation, reader)
+    except SeatRefused as refused:
+        return refused.message
+    return None
+
+
 def mask_email(email: str) -> str:
     """``e***@example.com``: enough for its owner to recognise, not to harvest."""
     local, _at, domain = email.partition("@")
