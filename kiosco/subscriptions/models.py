@@ -248,6 +248,8 @@ class BillingEvent(models.Model):
     class Outcome(models.TextChoices):
         PENDING = "pending", _("waiting for its subscription")
         APPLIED = "applied", _("applied")
+        # No longer produced (older events are merged now, see billing_snapshot); kept
+        # for the rows stored before.
         IGNORED_OLDER = "ignored_older", _("ignored: older than the last applied")
         REJECTED = "rejected", _("rejected")
 
