@@ -36,3 +36,42 @@ def test_the_readme_opens_with_the_two_commands():
     opening = (ROOT / "README.md").read_text(encoding="utf-8")[:1500]
     assert "make run" in opening
     assert "make test" in opening
+
+
+def untranslated(po_text: str) -> list[str]:
+    """msgids whose Spanish msgstr is empty (the header and obsolete entries aside)."""
+    missing = []
+    for entry in po_text.split("\n\n"):
+        lines = [line for line in entry.splitlines() if not line.startswith("#~")]
+        msgid = "".join(_quoted(lines, "msgid"))
+        translations = [line for line in lines if line.startswith("msgstr")]
+        if msgid and translations and not "".join(_quoted(lines, "msgstr")):
+            missing.append(msgid)
+    return missing
+
+
+def _quoted(lines: list[str], key: str) -> list[str]:
+    taken, inside = [], False
+    for line in lines:
+        if line.startswith(key):
+            inside = True
+            taken.append(line[len(key) :].strip().split(" ", 1)[-1].strip('"'))
+        elif inside and line.startswith('"'):
+            taken.append(line.strip('"'))
+        else:
+            inside = inside and not line.startswith("msg")
+    return taken
+
+
+def test_every_interface_string_has_a_spanish_translation():
+    catalogues = sorted((ROOT / "kiosco").rglob("locale/es/LC_MESSAGES/django.po"))
+    assert len(catalogues) >= 4
+    missing = {str(po.relative_to(ROOT)): untranslated(po.read_text()) for po in catalogues}
+    assert not {po: ids for po, ids in missing.items() if ids}
+
+
+def test_every_catalogue_is_compiled():
+    for po in (ROOT / "kiosco").rglob("locale/es/LC_MESSAGES/django.po"):
+        mo = po.with_suffix(".mo")
+        assert mo.is_file(), f"compile {po} (make messages)"
+        assert mo.stat().st_size > 0

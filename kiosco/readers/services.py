@@ -18,6 +18,7 @@ from django.db.models import ProtectedError
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from ua_parser import parse as parse_user_agent
 
 from kiosco.leases import services as leases
@@ -258,8 +259,11 @@ def delete_reader(request: HttpRequest, reader: Reader) -> None:
             reader.delete()
             # The reader's own events went with them; this one keeps only the id.
             record(EventTag.ACCOUNT_DELETED, ip_address=client_ip(request), reader_id=reader_id)
-    except ProtectedError as exc:
-        raise ReaderNotDeletable(str(exc)) from None
+    except ProtectedError:
+        # Django's message names tables; the reader gets a sentence.
+        raise ReaderNotDeletable(
+            _("Something in your account still depends on it. Please contact us.")
+        ) from None
     for session in sessions:
         if session.session_key != request.session.session_key:
             session.end()

@@ -95,8 +95,9 @@ def delete(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.delete_reader(request, request.user)  # type: ignore[arg-type]
-        except services.ReaderNotDeletable:
-            form.add_error(None, _("Your account still holds a subscription: end it first."))
+        except services.ReaderNotDeletable as refusal:
+            # The refusal names its reason (a running subscription, the last admin…).
+            form.add_error(None, str(refusal))
         else:
             return render(request, "readers/deleted.html")
     return render(request, "readers/delete.html", {"form": form})

@@ -38,23 +38,6 @@ def commit(django_capture_on_commit_callbacks: Callable[..., Any]) -> Callable[.
     return functools.partial(django_capture_on_commit_callbacks, execute=True)
 
 
-@pytest.fixture(autouse=True)
-def _deletion_tests_run_on_commit_at_once(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Transitional: the deletion tests belong to a change still in flight and were
-    written when every readers test ran on_commit callbacks at once. They keep that
-    until they move to ``commit()``; no other test gets it."""
-    if "delet" not in request.node.nodeid:  # test_deletion.py, test_it_deletes_…
-        return
-    from django.db import transaction
-
-    def run_now(func: Callable[[], Any], using: str | None = None, robust: bool = False) -> None:
-        func()
-
-    monkeypatch.setattr(transaction, "on_commit", run_now)
-
-
 def make_reader(email: str, password: str = PASSWORD, language: str = "en") -> Reader:
     reader = Reader.objects.create_user(email=email, password=password, language=language)
     EmailAddress.objects.create(user=reader, email=email, verified=True, primary=True)

@@ -58,7 +58,7 @@ def test_it_exports_everything_held_on_the_reader_after_reauthentication(alice, 
     assert "password" not in response.content.decode()
 
 
-def test_it_deletes_the_account_and_everything_in_it(alice, monkeypatch):
+def test_it_deletes_the_account_and_everything_in_it(alice, monkeypatch, commit):
     released = []
     monkeypatch.setattr(
         "kiosco.leases.services.release_all_for_reader",
@@ -68,7 +68,8 @@ def test_it_deletes_the_account_and_everything_in_it(alice, monkeypatch):
     reauthenticate(client)
     assert client.post("/account/delete/", {}).status_code == 200  # the box is required
     assert Reader.objects.filter(pk=alice.pk).exists()
-    response = client.post("/account/delete/", {"confirm": "on"})
+    with commit():
+        response = client.post("/account/delete/", {"confirm": "on"})
     assert response.status_code == 200 and b"Account deleted" in response.content
     assert not Reader.objects.filter(pk=alice.pk).exists()
     assert not EmailAddress.objects.filter(email="alice@example.com").exists()
