@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class NewsroomConfig(AppConfig):
     name = "kiosco.newsroom"
     label = "newsroom"
+
+    def ready(self) -> None:
+        from kiosco.newsroom.cache import connect_signals
+
+        connect_signals()

@@ -94,6 +94,9 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("newsroom:article", args=[self.section.slug, self.slug])
 
+    def is_published(self) -> bool:
+        return self.published_at is not None and self.published_at <= timezone.now()
+
     @property
     def is_interview(self) -> bool:
         return any(block.kind == BlockKind.QUESTION for block in self.blocks.all())

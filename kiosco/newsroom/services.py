@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from kiosco.newsroom import importer
+from kiosco.newsroom.cache import bump_content_version
 from kiosco.newsroom.models import LANGUAGES, Access, Article, Author, Block, Section
 
 SLUG_MAX = 200
@@ -186,6 +187,7 @@ def replace_blocks(article: Article, blocks: Sequence[importer.ParsedBlock]) -> 
         Block(article=article, position=position, kind=kind, label=label, text=text)
         for position, kind, label, text in wanted
     )
+    bump_content_version()  # bulk_create sends no post_save: pages must see the new body
     return True
 
 

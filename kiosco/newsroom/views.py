@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from kiosco.newsroom import seo
 from kiosco.newsroom.access import can_read_body, visible_blocks
+from kiosco.newsroom.cache import article_for_page, content_version
 from kiosco.newsroom.models import Access, Article, Section
 
 LATEST_COUNT = 4
@@ -51,16 +52,16 @@ def section_page(request: HttpRequest, section: str) -> HttpResponse:
 
 @require_safe
 def article_page(request: HttpRequest, section: str, slug: str) -> HttpResponse:
-    published = (
-        Article.objects.published().select_related("section").prefetch_related("authors", "blocks")
-    )
-    article = get_object_or_404(published, section__slug=section, slug=slug)
+    article = article_for_page(section, slug)
+    if article is None or not article.is_published():
+        raise Http404("No such article.")
     decision = can_read_body(request, article)
     context = {
         "article": article,
         "decision": decision,
         "blocks": visible_blocks(article, decision),
         "authors": seo.authors_of(article),
+        "content_version": content_version(),
     }
     response = render(request, "newsroom/article.html", context)
     if article.access != Access.FREE:

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django import template
-from django.db.models import QuerySet
 from django.utils.safestring import SafeString
 
 from kiosco.newsroom import seo
+from kiosco.newsroom.cache import sections_for_nav
 from kiosco.newsroom.models import Article, Block, BlockKind, Section
 
 register = template.Library()
@@ -70,8 +70,8 @@ def paragraphs(text: str) -> list[str]:
 
 
 @register.simple_tag
-def nav_sections() -> QuerySet[Section]:
-    return Section.objects.only("slug", "name")
+def nav_sections() -> list[Section]:
+    return sections_for_nav()
 
 
 @register.simple_tag
