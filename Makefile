@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 run: export KIOSCO_DEBUG ?= 1
+run: export KIOSCO_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP) ## Serve the demo edition on http://127.0.0.1:8000 (SQLite under var/, nothing else)
 	$(BIN)/kiosco migrate --noinput --verbosity 0
 	$(BIN)/kiosco load-demo --once
