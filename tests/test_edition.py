@@ -2,34 +2,20 @@
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from kiosco.leases.models import Slot
 from kiosco.leases.results import Acquired, Busy
 from kiosco.leases.services import acquire_lease, check_lease
-from kiosco.newsroom.models import Access, Article, Block, BlockKind, Section
 from kiosco.subscriptions.models import Seat
 from kiosco.subscriptions.services.entitlements import entitlements_for
 from kiosco.subscriptions.services.seats import remove_from_seat
+from tests.support.content import SECRET, subscriber_only_article
 from tests.support.personas import make_reader, personas
-
-SECRET = "SUBSCRIBER-ONLY: the harbour budget, line by line."
 
 
 @pytest.fixture
 def subscriber_article(db):
-    section = Section.objects.create(slug="city", name="City")
-    article = Article.objects.create(
-        slug="budget",
-        headline="The harbour budget",
-        standfirst="Where the money goes.",
-        section=section,
-        access=Access.SUBSCRIBERS,
-        published_at=timezone.now(),
-    )
-    Block.objects.create(article=article, position=0, kind=BlockKind.PARAGRAPH, text="Opening.")
-    Block.objects.create(article=article, position=1, kind=BlockKind.PARAGRAPH, text=SECRET)
-    return article
+    return subscriber_only_article()
 
 
 def test_it_shows_a_subscriber_article_to_alice_who_subscribes(client, subscriber_article):

@@ -2,30 +2,18 @@
 something stale or something they may not read."""
 
 import pytest
-from django.utils import timezone
 
-from kiosco.newsroom.models import Access, Article, Block, BlockKind, Section
+from kiosco.newsroom.models import Access, Article, Block, Section
 from kiosco.newsroom.services import import_article
+from tests.support.content import SECRET, subscriber_only_article
 from tests.support.personas import personas
-
-SECRET = "SUBSCRIBER-ONLY paragraph about the harbour accounts"
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def article() -> Article:
-    section = Section.objects.create(slug="city", name="City")
-    article = Article.objects.create(
-        slug="accounts",
-        headline="The harbour accounts",
-        section=section,
-        access=Access.SUBSCRIBERS,
-        published_at=timezone.now(),
-    )
-    Block.objects.create(article=article, position=0, kind=BlockKind.PARAGRAPH, text="Opening.")
-    Block.objects.create(article=article, position=1, kind=BlockKind.PARAGRAPH, text=SECRET)
-    return article
+    return subscriber_only_article()
 
 
 def test_a_subscribers_cached_page_never_reaches_an_anonymous_reader(client, article):
