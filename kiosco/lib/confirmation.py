@@ -17,6 +17,7 @@ always learns *why* a link did not work.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import timedelta
@@ -78,21 +79,37 @@ def lifetime_of(kind: str) -> timedelta:
 def create_confirmation(
     kind: str, object_id: int, data: dict[str, Any] | None = None
 ) -> Confirmation:
-    """A fresh key for one object; older keys for it stay valid until used or withdrawn."""
-    return Confirmation.objects.create(
-        key=secrets.token_urlsafe(32),
+    """A fresh key for one object; older keys for it stay valid until used or withdrawn.
+
+    The row stores only the key's SHA-256 (a copy of the table opens no link); the
+    returned instance carries the key itself in ``key``, the one time it exists, for
+    the link being sent."""
+    key = secrets.token_urlsafe(32)
+    confirmation = Confirmation.objects.create(
+        key=_digest(key),
         kind=kind,
         object_id=object_id,
         data=data or {},
         expires_at=timezone.now() + lifetime_of(kind),
     )
+    confirmation.key = key
+    return confirmation
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def find(kind: str, key: str) -> Confirmation | None:
+    """The confirmation behind ``key`` in any state (used, expired …), or None."""
+    if not _KEY_SHAPE.match(key or ""):
+        return None
+    return Confirmation.objects.filter(kind=kind, key=_digest(key)).first()
 
 
 def peek(kind: str, key: str) -> Confirmation:
     """The confirmation behind ``key``, unchanged; raises if it cannot be used."""
-    if not _KEY_SHAPE.match(key or ""):
-        raise ConfirmationMalformed(key)
-    confirmation = Confirmation.objects.filter(kind=kind, key=key).first()
+    confirmation = find(kind, key)
     if confirmation is None:
         raise ConfirmationMalformed(key)
     if confirmation.used_at is not None:
@@ -112,12 +129,12 @@ def consume(kind: str, key: str) -> Confirmation:
     # Compare-and-set: only an unused, unexpired row flips. Two clicks racing both pass
     # peek(); the one whose UPDATE matches no row sees "already used".
     updated = Confirmation.objects.filter(
-        kind=kind, key=key, used_at__isnull=True, expires_at__gt=now
+        kind=kind, key=_digest(key), used_at__isnull=True, expires_at__gt=now
     ).update(used_at=now)
     if updated != 1:
         peek(kind, key)  # raises the precise reason (used, or expired meanwhile)
         raise ConfirmationUsed(key)  # pragma: no cover - defensive
-    return Confirmation.objects.get(kind=kind, key=key)
+    return Confirmation.objects.get(kind=kind, key=_digest(key))
 
 
 def withdraw(kind: str, object_id: int) -> int:

@@ -86,3 +86,13 @@ def test_it_explains_each_failure_on_its_own_page(error, status, words):
     response = confirmation.error_response(request, error)
     assert response.status_code == status
     assert words in response.content.decode()
+
+
+def test_it_keeps_only_a_digest_so_a_copy_of_the_table_opens_no_link(db):
+    key = confirmation.create_confirmation(KIND, 3).key
+    stored = Confirmation.objects.get(object_id=3)
+    assert stored.key != key
+    assert key not in str(Confirmation.objects.values_list("key", flat=True))
+    with pytest.raises(confirmation.ConfirmationMalformed):
+        confirmation.peek(KIND, stored.key)  # the digest itself is no key
+    assert confirmation.consume(KIND, key).object_id == 3

@@ -4,10 +4,10 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from kiosco.lib.models import Confirmation
+from kiosco.lib import confirmation
 from kiosco.subscriptions.models import Invitation, Seat, Subscription
 from kiosco.subscriptions.services import entitlements_for, seats
-from kiosco.subscriptions.services.seats import SeatRefused
+from kiosco.subscriptions.services.seats import INVITATION, SeatRefused
 from tests.support.personas import make_reader
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -49,7 +49,7 @@ def test_it_emails_an_invitation_and_a_get_never_accepts(
         assert response.status_code == 200
         assert b"Accept the invitation" in response.content
     assert not Seat.objects.filter(holder=erin).exists()
-    assert Confirmation.objects.get(key=key).used_at is None
+    assert confirmation.find(INVITATION, key).used_at is None
 
 
 def test_it_seats_the_invitee_on_post(client, people, erin, django_capture_on_commit_callbacks):
@@ -96,7 +96,7 @@ def test_it_refuses_joining_past_the_last_seat_with_the_reason(
     response = client.post(f"/invitations/{key}/")
     assert response.status_code == 409
     assert "Every seat on this subscription is taken" in response.content.decode()
-    assert Confirmation.objects.get(key=key).used_at is None  # refused: the link still works
+    assert confirmation.find(INVITATION, key).used_at is None  # refused: the link still works
 
 
 def test_it_refuses_the_owner_and_an_already_seated_reader(
@@ -263,7 +263,7 @@ def test_it_refuses_a_forwarded_invitation_to_somebody_else(
     assert "h***@example.com" in page and "hugo@example.com" not in page
     assert "Sign in with that address" in page
     assert not Seat.objects.filter(holder=erin).exists()
-    assert Confirmation.objects.get(key=key).used_at is None  # hugo can still accept
+    assert confirmation.find(INVITATION, key).used_at is None  # hugo can still accept
 
 
 def test_it_seats_a_reader_whose_verified_second_address_was_invited(

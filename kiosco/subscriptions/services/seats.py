@@ -134,7 +134,7 @@ def invitation_for_key(key: str) -> Invitation:
 
 def used_invitation_for_key(key: str) -> Invitation | None:
     """The invitation behind a used key, to tell its taker "you already accepted"."""
-    row = confirmation.Confirmation.objects.filter(kind=INVITATION, key=key).first()
+    row = confirmation.find(INVITATION, key)
     return Invitation.objects.filter(pk=row.object_id).first() if row else None
 
 
