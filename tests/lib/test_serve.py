@@ -23,7 +23,7 @@ def test_it_serves_the_embedded_shape_as_one_asgi_process():
     argv = Command().granian_argv(
         {"embedded": True, "host": "127.0.0.1", "port": 8000, "workers": 8, "threads": 4}
     )
-    assert argv[argv.index("--interface") + 1] == "asgi"
+    assert argv[argv.index("--interface") + 1] == "asginl"
     assert argv[argv.index("--workers") + 1] == "1"
     assert argv[-1] == "kiosco.asgi:application"
 

@@ -47,7 +47,10 @@ class Command(BaseCommand):
     def granian_argv(self, options: dict[str, Any]) -> list[str]:
         embedded = options["embedded"]
         interface, target = (
-            ("asgi", "kiosco.asgi:application") if embedded else ("wsgi", "kiosco.wsgi:application")
+            # asginl: ASGI without the lifespan protocol, which Django does not speak.
+            ("asginl", "kiosco.asgi:application")
+            if embedded
+            else ("wsgi", "kiosco.wsgi:application")
         )
         return [
             sys.executable,
