@@ -10,16 +10,27 @@ Race model, in plain words
   and then writes with a compare-and-set: "give slot S to me *if its generation is still
   the one I read*". The check and the write are one statement, so of two engines racing
   for the same slot exactly one write lands; the other changes nothing, sees ``None``
-  and re-reads (bounded), ending in ``Busy``/``Displaced`` or ``Refused("contended")``.
+  and re-reads (bounded). A silent acquire then takes another vacancy or answers
+  ``Busy``/``Displaced``; a takeover retries only against the holder it was aimed at
+  (the one the reader saw in the dialog): if another takeover won in between, it
+  answers ``Busy(new holder)`` instead of displacing someone the reader never saw.
+  Losing every bounded retry is ``Refused("contended")``.
 * A silent claim also re-checks, in that same statement and by the store's clock, that
-  the slot is still free, lapsed or stale; so a holder whose renewal (which does not
-  change the generation) landed in between keeps the slot.
+  the slot is still free, lapsed, or stale *for this claimer*: a live holder is only
+  replaced silently when it has had no input for ``idle`` seconds and the claimer's
+  own input is more recent (by ``INPUT_MARGIN``), so a renewal that landed in between
+  keeps the slot, and two idle tabs never swap it back and forth.
 * Every change of holder — acquire, takeover, release — bumps the slot's generation,
   the fencing token. Renewals and releases name the generation they hold; a writer
   with an older one (a paused process, an old tab) changes nothing and is refused.
 * A unique (seat, slot) row and a unique held (seat, device) make a double holder
-  impossible even if this file were wrong; such a violation surfaces as
-  ``Refused("contended")``, never as an exception.
+  impossible even if this file were wrong. Such a conflict (two tabs of one device
+  racing for two free slots) rolls the write back, is logged on ``kiosco.leases`` and
+  counted in ``CONFLICTS``, and the engine re-reads: the device that already holds a
+  slot gets ``Held``. Any other integrity error is a bug and is raised. Release paths
+  retry a conflict; they never report a count they did not free.
+* Slots past the seat's count (after a downgrade) are freed, with a notice and reason
+  ``seat_shrunk``, by the first operation that reads the seat with the new count.
 * Notices go to the ``notify`` hook, which the Django layer defers until commit.
 * The takeover rate limit is counted from the event log before the write; racing
   takeovers may overshoot it by the number of racers (a soft limit, by design).
@@ -27,18 +38,20 @@ Race model, in plain words
 
 from __future__ import annotations
 
+import logging
 import random
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import TypeVar
 
+from kiosco.leases import events
 from kiosco.leases.results import (
     Acquired,
     Busy,
     Device,
     Displaced,
     Held,
-    Holder,
-    Lease,
     Notice,
     Notify,
     Policy,
@@ -48,45 +61,29 @@ from kiosco.leases.results import (
     Seat,
     Token,
 )
-from kiosco.leases.stores import Claim, Event, LeaseStore, SlotState, StoreConflict
-
-__all__ = [
-    "Acquired",
-    "Busy",
-    "Device",
-    "Displaced",
-    "Engine",
-    "Held",
-    "Holder",
-    "Lease",
-    "Notice",
-    "Notify",
-    "Policy",
-    "Refused",
-    "Released",
-    "Result",
-    "Seat",
-    "Token",
-]
+from kiosco.leases.results import Holder as Holder  # re-exported: callers import
+from kiosco.leases.results import Lease as Lease  # every lease value from here
+from kiosco.leases.stores import Claim, LeaseStore, SlotState, StoreConflict
 
 RACE_RETRIES = 3  # a loser re-reads at most this often before Refused("contended")
+# Input counts as "more recent" only past this many seconds: the page's idle measure
+# and the store's clock differ by a request's latency, and that jitter alone must not
+# move a slot between two idle tabs or cost a write.
+INPUT_MARGIN = 1.0
+CONFLICTS: Counter[str] = Counter()  # uniqueness conflicts per operation, since start
+log = logging.getLogger("kiosco.leases")
+T = TypeVar("T")
 
 
-def _lease(row: SlotState) -> Lease:
-    assert row.device is not None and row.reader is not None and row.expires_at is not None
-    return Lease(row.seat, row.slot, row.generation, row.device, row.reader, row.expires_at)
+class LeaseConflict(RuntimeError):
+    """A release path lost every retry to uniqueness conflicts (should not happen)."""
 
 
-def _holder(row: SlotState) -> Holder:
-    assert row.device is not None and row.reader is not None
-    return Holder(row.device, row.reader)
+class _Conflict:
+    """What ``_write`` answers when the store rolled back a uniqueness conflict."""
 
 
-def _line(kind: str, row: SlotState, now: float | None, reason: str = "") -> Event:
-    """An event-log line about ``row``, its holder as the device."""
-    return Event(
-        kind, row.seat, row.slot, row.generation, now, row.device, row.reader, reason=reason
-    )
+CONFLICT = _Conflict()
 
 
 @dataclass
@@ -100,16 +97,18 @@ class Engine:
 
     # --- operations ----------------------------------------------------------------
     def check(self, seat: Seat, me: Device, token: Token | None = None) -> Result:
-        """May this device read now? The page view and heartbeat call: Held (renewed
-        once less than half its TTL is left), else ``acquire``'s answer."""
+        """May this device read now? The page view and heartbeat call: Held (written
+        when ``_due``), else ``acquire``'s answer."""
         now, rows = self._read(seat)
         mine = self._mine(rows, me, now)
         if mine is None:
             return self._acquire(seat, me, token, now, rows)
-        assert mine.expires_at is not None
-        if mine.expires_at - now < self.policy.ttl / 2:
-            return self.renew(_lease(mine).token, me)
-        return Held(_lease(mine))
+        if not self._due(mine, me, now):
+            return Held(mine.lease())
+        renewed = self._renew(mine.lease().token, me)
+        if renewed is None:  # lapsed or moved since the read: ask again as a newcomer
+            return self.acquire(seat, me, token)
+        return Held(renewed.lease())
 
     def acquire(self, seat: Seat, me: Device, token: Token | None = None) -> Result:
         """Take a free, lapsed or stale slot without asking anyone; otherwise Busy,
@@ -119,47 +118,54 @@ class Engine:
 
     def take_over(self, seat: Seat, me: Device, token: Token | None = None) -> Result:
         """The explicit "continue here": a vacancy if there is one, else displace the
-        holder idle longest — within the seat's takeover rate limit."""
+        holder idle longest — within the seat's takeover rate limit. A retry after a
+        lost race aims only at the same holder (see the race model)."""
+        aimed_at: str | None = None
         for _ in range(RACE_RETRIES):
             now, rows = self._read(seat)
+            if not rows:
+                return Refused("no_slots")
             found = self._acquire_silently(me, now, rows)
             if found is not None:
                 return found
+            if not (held := [r for r in rows if r.is_live(now)]):
+                continue  # every vacancy went to racers, and they left again: re-read
+            victim = self._victim(held)
+            if aimed_at is not None and victim.device != aimed_at:
+                return Busy(victim.holder(), victim.since())
+            aimed_at = victim.device
             if self._over_limit(seat, now):
                 return self._refuse(seat.id, me, now, "rate_limited")
-            result = self._claim(self._victim(rows), me, now, only_if_vacant=False)
+            result = self._claim(victim, me, now, took_over=True)
             if result is not None:
                 return result
         return Refused("contended")
 
-    def renew(self, token: Token, me: Device) -> Result:
+    def renew(self, token: Token, me: Device, slots: int | None = None) -> Result:
         """Extend the lease this token names, by exactly its generation. Refused when
         that generation is stale or the lease lapsed (even if nobody took the slot:
-        a paused process must not wake up holding); Displaced when another device
-        holds the slot now."""
-        row: SlotState | None = None
-        with self._guard() as guard:
-            row = self.store.renew(
-                token.seat, token.slot, token.generation, token.device, me.idle, self.policy.ttl
-            )
-            if row is not None and self.sample() < self.policy.renew_sample:
-                self.store.append([_line("renewed", row, None)])
-        if guard.conflict:
-            return Refused("contended")
+        a paused process must not wake up holding); Displaced when the slot went from
+        this very lease to another device. With the seat's current ``slots``, a lease
+        on a slot past the count (a downgrade) is not renewed: the answer is ``check``'s,
+        which frees that slot first."""
+        if slots is not None and token.slot >= slots:
+            return self.check(Seat(token.seat, slots), me, token)
+        row = self._renew(token, me)
         if row is not None:
-            return Held(_lease(row))
+            return Held(row.lease())
         return self._why_not_renewed(token, me)
 
     def release(self, token: Token, reason: str = "released") -> Released | Refused:
         """The holder lets go (page hidden or closed). Fenced like ``renew``."""
-        row: SlotState | None = None
-        with self._guard() as guard:
+
+        def vacate() -> SlotState | None:
             row = self.store.vacate(token.seat, token.slot, token.generation, token.device)
             if row is not None:
-                self.store.append([self._released(row, reason)])
-        if row is None or guard.conflict:
-            return Refused("stale_generation")
-        return Released(1)
+                self.store.append([events.released(row, reason)])
+            return row
+
+        row = self._write_or_raise("release", vacate)
+        return Refused("stale_generation") if row is None else Released(1)
 
     def release_all(self, reader: int, reason: str) -> Released:
         """Password change, account deletion: every slot any device of ``reader`` holds."""
@@ -174,21 +180,42 @@ class Engine:
 
     # --- reading -------------------------------------------------------------------
     def _read(self, seat: Seat) -> tuple[float, list[SlotState]]:
+        """The store's time and the seat's slots ``0..slots-1``. Slots past the count
+        (a downgrade) that still hold a device are freed first, with a notice."""
         now, rows = self.store.read_seat(seat.id)
         if len(rows) < seat.slots:  # first use of the seat, or more slots since
             self.store.create_slots(seat.id, seat.slots)
             now, rows = self.store.read_seat(seat.id)
-        # Slots past the plan's count (after a downgrade) are offered to nobody.
+        extra = [row for row in rows if row.slot >= seat.slots and row.device is not None]
+        if extra:
+            self._free(extra, "seat_shrunk")
+            now, rows = self.store.read_seat(seat.id)
         return now, [row for row in rows if row.slot < seat.slots]
 
     def _mine(self, rows: Sequence[SlotState], me: Device, now: float) -> SlotState | None:
         return next((r for r in rows if r.device == me.device and r.is_live(now)), None)
 
+    def _due(self, mine: SlotState, me: Device, now: float) -> bool:
+        """Does this check write? When less than half the TTL is left, or when the
+        stored input is older than half the idle limit and the reader reports newer
+        input: a reader at its heartbeat is then never judged stale by a claimer, and
+        an active reader still costs about one write per half TTL."""
+        assert mine.expires_at is not None and mine.input_at is not None
+        if mine.expires_at - now < self.policy.ttl / 2:
+            return True
+        old = mine.input_at < now - self.policy.idle / 2
+        return old and now - me.idle > mine.input_at + INPUT_MARGIN
+
+    def _stale_idle(self, me: Device) -> float:
+        """The idle at which a holder's slot is vacant for ``me``: past the idle limit,
+        and idle for longer than ``me`` (so two idle tabs never swap a slot)."""
+        return max(self.policy.idle, me.idle + INPUT_MARGIN)
+
     def _vacancies(self, rows: Sequence[SlotState], me: Device, now: float) -> list[SlotState]:
-        """Free, lapsed or stale slots in the order to try them: this device's own
-        lapsed row first (the unique (seat, device) forbids it a second one), then
+        """Free, lapsed or stale-for-me slots in the order to try them: this device's
+        own lapsed row first (the unique (seat, device) forbids it a second one), then
         free, then lapsed, then the longest idle."""
-        vacant = [r for r in rows if r.is_vacant(now, self.policy.idle)]
+        vacant = [r for r in rows if r.is_vacant(now, self._stale_idle(me))]
         return sorted(
             vacant,
             key=lambda r: (
@@ -208,12 +235,14 @@ class Engine:
     def _acquire(
         self, seat: Seat, me: Device, token: Token | None, now: float, rows: list[SlotState]
     ) -> Result:
+        if not rows:
+            return Refused("no_slots")
         for _ in range(RACE_RETRIES):
             found = self._acquire_silently(me, now, rows)
             if found is not None:
                 return found
-            if not any(r.is_vacant(now, self.policy.idle) for r in rows):
-                return self._busy(rows, me, token, now)
+            if not self._vacancies(rows, me, now):
+                return self._busy(seat, rows, me, token, now)
             now, rows = self._read(seat)  # lost every race for a vacancy: look again
         return Refused("contended")
 
@@ -221,88 +250,79 @@ class Engine:
         self, me: Device, now: float, rows: list[SlotState]
     ) -> Acquired | Held | Refused | None:
         if (mine := self._mine(rows, me, now)) is not None:
-            return Held(_lease(mine))
+            return Held(mine.lease())
         for row in self._vacancies(rows, me, now):
-            result = self._claim(row, me, now, only_if_vacant=True)
+            result = self._claim(row, me, now, took_over=False)
             if result is not None:
                 return result
         return None
 
     def _claim(
-        self, row: SlotState, me: Device, now: float, *, only_if_vacant: bool
+        self, row: SlotState, me: Device, now: float, *, took_over: bool
     ) -> Acquired | Refused | None:
-        """One compare-and-set on ``row``; ``None`` when another writer got there first."""
+        """One compare-and-set on ``row``; ``None`` when another writer got there first
+        (or a uniqueness conflict rolled it back): the caller re-reads."""
         claim = Claim(
-            row.seat,
-            row.slot,
-            row.generation,
-            me.device,
-            me.reader,
-            me.idle,
-            self.policy.ttl,
-            only_if_vacant,
-            self.policy.idle,
+            seat=row.seat,
+            slot=row.slot,
+            seen=row.generation,
+            device=me.device,
+            reader=me.reader,
+            idle=me.idle,
+            ttl=self.policy.ttl,
+            only_if_vacant=not took_over,
+            stale_idle=self._stale_idle(me),
         )
-        new: SlotState | None = None
-        with self._guard() as guard:
+
+        def write() -> SlotState | None:
             new = self.store.claim(claim)
             if new is not None:
-                self.store.append(self._claim_events(row, new, now, only_if_vacant))
-        if guard.conflict:
-            return Refused("contended")
-        if new is None:
-            return None  # the loser: the slot changed since we read it; caller re-reads
-        if row.device in (None, me.device):
-            return Acquired(_lease(new))
-        reason = "replaced_stale" if only_if_vacant else "taken_over"
-        self.notify(Notice(new.seat, new.slot, new.generation, row.device, me.device, reason))
-        return Acquired(_lease(new), _holder(row), took_over=not only_if_vacant)
+                self.store.append(events.claimed(row, new, now, took_over=took_over))
+            return new
 
-    def _claim_events(
-        self, old: SlotState, new: SlotState, now: float, silent: bool
-    ) -> list[Event]:
-        """``acquired`` (from whom, when it replaced a stale holder) or ``taken_over``
-        (with how long the displaced holder had been idle); ``expired`` first when the
-        slot goes to another device after its holder lapsed."""
-        line = _line("", new, now)
-        events: list[Event] = []
-        if old.device not in (None, new.device) and not old.is_live(now):
-            lapsed = replace(line, kind="expired", reason="ttl")
-            events.append(replace(lapsed, from_device=old.device, from_reader=old.reader))
-        if old.device is not None and old.is_live(now):
-            line = replace(
-                line,
-                from_device=old.device,
-                from_reader=old.reader,
-                idle_of_displaced=old.idle(now),
-            )
-        if not silent:
-            return [*events, replace(line, kind="taken_over", reason="explicit")]
-        reason = "stale" if line.from_device else "free"
-        return [*events, replace(line, kind="acquired", reason=reason)]
+        new = self._write("claim", write)
+        if new is None or isinstance(new, _Conflict):
+            return None
+        if row.device in (None, me.device):
+            return Acquired(new.lease())
+        reason = "taken_over" if took_over else "replaced_stale"
+        self.notify(Notice(new.seat, new.slot, new.generation, row.device, me.device, reason))
+        return Acquired(new.lease(), row.holder(), took_over=took_over)
 
     # --- refusing ------------------------------------------------------------------
+    def _displaced(self, row: SlotState, token: Token, now: float) -> Displaced | None:
+        """``Displaced`` only to the device this slot was taken from, under exactly
+        the generation it held, while the taker still holds it."""
+        moved_once = row.generation == token.generation + 1 and row.slot == token.slot
+        if row.seat != token.seat or not moved_once or row.previous_device != token.device:
+            return None
+        if row.device in (None, token.device) or not row.is_live(now):
+            return None
+        return Displaced(row.holder(), row.since())
+
     def _busy(
-        self, rows: Sequence[SlotState], me: Device, token: Token | None, now: float
+        self, seat: Seat, rows: Sequence[SlotState], me: Device, token: Token | None, now: float
     ) -> Busy | Displaced:
-        if token is not None and token.device == me.device:
+        if token is not None and token.device == me.device and token.seat == seat.id:
             row = next((r for r in rows if r.slot == token.slot), None)
-            if row is not None and row.generation > token.generation and row.device:
-                return Displaced(_holder(row), row.acquired_at or now)
+            if row is not None and (shown := self._displaced(row, token, now)) is not None:
+                return shown
         victim = self._victim(rows)
-        return Busy(_holder(victim), victim.acquired_at or now)
+        return Busy(victim.holder(), victim.since())
 
     def _why_not_renewed(self, token: Token, me: Device) -> Result:
         now, rows = self.store.read_seat(token.seat)
         row = next((r for r in rows if r.slot == token.slot), None)
         if row is not None and (row.generation, row.device) == (token.generation, token.device):
             return self._refuse(token.seat, me, now, "expired", token.slot)
-        if row is not None and row.device not in (None, token.device) and row.is_live(now):
-            return Displaced(_holder(row), row.acquired_at or now)
+        if row is not None and (shown := self._displaced(row, token, now)) is not None:
+            return shown
         return self._refuse(token.seat, me, now, "stale_generation", token.slot)
 
     def _refuse(self, seat: int, me: Device, now: float, reason: str, slot: int = -1) -> Refused:
-        self._log([Event("refused", seat, slot, 0, now, me.device, me.reader, reason=reason)])
+        self._write(
+            "refuse", lambda: self.store.append([events.refused(seat, slot, me, now, reason)])
+        )
         return Refused(reason)
 
     def _over_limit(self, seat: Seat, now: float) -> bool:
@@ -311,57 +331,68 @@ class Engine:
 
     # --- releasing -----------------------------------------------------------------
     def _release_where(self, reason: str, **where: int | str) -> Released:
-        rows: list[SlotState] = []
-        with self._guard() as guard:
+        def vacate() -> list[SlotState]:
             rows = self.store.vacate_where(**where)  # type: ignore[arg-type]
             if rows:
-                self.store.append([self._released(row, reason) for row in rows])
-        for row in [] if guard.conflict else rows:
+                self.store.append([events.released(row, reason) for row in rows])
+            return rows
+
+        rows = self._write_or_raise("release", vacate)
+        self._tell(rows, reason)
+        return Released(len(rows))
+
+    def _free(self, rows: Sequence[SlotState], reason: str) -> None:
+        """Free these held rows, each fenced by the generation read (a row that moved
+        since is someone else's business now)."""
+        for row in rows:
+            new = self._write("release", lambda row=row: self._vacate(row, reason))  # type: ignore[misc]
+            if new is not None and not isinstance(new, _Conflict):
+                self._tell([new], reason)
+
+    def _vacate(self, row: SlotState, reason: str) -> SlotState | None:
+        assert row.device is not None
+        new = self.store.vacate(row.seat, row.slot, row.generation, row.device)
+        if new is not None:
+            self.store.append([events.released(new, reason)])
+        return new
+
+    def _tell(self, freed: Sequence[SlotState], reason: str) -> None:
+        for row in freed:
             assert row.previous_device is not None
             self.notify(
                 Notice(row.seat, row.slot, row.generation, row.previous_device, None, reason)
             )
-        return Released(0 if guard.conflict else len(rows))
-
-    def _released(self, row: SlotState, reason: str) -> Event:
-        return Event(
-            "released",
-            row.seat,
-            row.slot,
-            row.generation,
-            None,
-            from_device=row.previous_device,
-            reason=reason,
-        )
 
     # --- writing -------------------------------------------------------------------
-    def _log(self, events: list[Event]) -> None:
-        with self._guard():
-            self.store.append(events)
-
-    def _guard(self) -> _Guard:
-        return _Guard(self.store)
-
-
-class _Guard:
-    """A store transaction whose uniqueness conflict is noted, not raised: the
-    transaction is rolled back and the caller answers Refused("contended")."""
-
-    def __init__(self, store: LeaseStore) -> None:
-        self._atomic = store.atomic()
-        self.conflict = False
-
-    def __enter__(self) -> _Guard:
-        self._atomic.__enter__()
-        return self
-
-    def __exit__(self, kind: object, error: BaseException | None, tb: object) -> bool:
+    def _write(self, operation: str, write: Callable[[], T]) -> T | _Conflict:
+        """``write`` in one store transaction. A uniqueness conflict rolls it back and
+        answers ``CONFLICT`` (logged and counted: it means two writers raced)."""
         try:
-            self._atomic.__exit__(kind, error, tb)  # type: ignore[arg-type]
-        except StoreConflict:
-            self.conflict = True
-            return True
-        if isinstance(error, StoreConflict):
-            self.conflict = True
-            return True
-        return False
+            with self.store.atomic():
+                return write()
+        except StoreConflict as error:
+            CONFLICTS[operation] += 1
+            log.warning("lease %s: uniqueness conflict, rolled back: %s", operation, error)
+            return CONFLICT
+
+    def _write_or_raise(self, operation: str, write: Callable[[], T]) -> T:
+        """Release paths retry a conflict: a password change must not leave a lease."""
+        for _ in range(RACE_RETRIES):
+            result = self._write(operation, write)
+            if not isinstance(result, _Conflict):
+                return result
+        raise LeaseConflict(f"lease {operation}: lost {RACE_RETRIES} uniqueness races")
+
+    def _renew(self, token: Token, me: Device) -> SlotState | None:
+        """The fenced renewal write (a sampled ``renewed`` line with it)."""
+
+        def write() -> SlotState | None:
+            row = self.store.renew(
+                token.seat, token.slot, token.generation, token.device, me.idle, self.policy.ttl
+            )
+            if row is not None and self.sample() < self.policy.renew_sample:
+                self.store.append([events.line("renewed", row, None)])
+            return row
+
+        row = self._write("renew", write)
+        return None if isinstance(row, _Conflict) else row

@@ -50,8 +50,9 @@ class Slot(models.Model):
 
 
 class HighWater(models.Model):
-    """The last generation of a deleted slot row (written by a DELETE trigger), so a
-    recreated row starts above it and a fencing token is never reused."""
+    """The last generation of a deleted slot row (written by a DELETE trigger). A
+    recreated row starts free at that generation, so its first holder gets the next
+    one: a fencing token is never reused."""
 
     seat = models.BigIntegerField()
     slot = models.SmallIntegerField()

@@ -82,11 +82,15 @@ def take_over_lease(
     return engine().take_over(Seat(seat_id, slots), me, read_token(token, device_id))
 
 
-def renew_lease(token: str | None, reader_id: int, device_id: str, idle: float) -> Result:
+def renew_lease(
+    token: str | None, reader_id: int, device_id: str, idle: float, slots: int | None = None
+) -> Result:
+    """Renew by token. Pass the seat's current ``slots`` when known: a lease on a slot
+    past it (after a downgrade) is then freed instead of renewed."""
     parsed = read_token(token, device_id)
     if parsed is None:
         return Refused("bad_token")
-    return engine().renew(parsed, _device(reader_id, device_id, idle))
+    return engine().renew(parsed, _device(reader_id, device_id, idle), slots)
 
 
 def release_lease(

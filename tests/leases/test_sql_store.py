@@ -118,7 +118,19 @@ def claim_a_second_slot(seat: Seat) -> None:
     store = SqlStore(DjangoDatabase())
     store.create_slots(seat.id, 2)
     with store.atomic():
-        store.claim(Claim(seat.id, 1, 0, "phone", BOB, 0, 180, False, 180))
+        store.claim(
+            Claim(
+                seat=seat.id,
+                slot=1,
+                seen=0,
+                device="phone",
+                reader=BOB,
+                idle=0,
+                ttl=180,
+                only_if_vacant=False,
+                stale_idle=180,
+            )
+        )
 
 
 def assert_a_double_holder_is_a_conflict_that_leaves_nothing_behind() -> None:
@@ -140,3 +152,12 @@ def test_it_turns_a_double_holder_into_a_conflict_inside_a_callers_transaction()
 @pytest.mark.django_db(transaction=True)
 def test_it_turns_a_double_holder_into_a_conflict_in_its_own_transaction() -> None:
     assert_a_double_holder_is_a_conflict_that_leaves_nothing_behind()
+
+
+def test_it_raises_a_check_violation_instead_of_calling_it_a_race() -> None:
+    store, seat = SqlStore(DjangoDatabase()), new_seat_id()
+    store.create_slots(seat, 1)
+    with pytest.raises(IntegrityError) as raised, store.atomic():
+        store.db.fetch("UPDATE leases_slot SET slot = -1 WHERE seat = %s", [seat])
+    assert not isinstance(raised.value, StoreConflict)
+    assert Slot.objects.filter(seat=seat, slot=0).exists()  # rolled back

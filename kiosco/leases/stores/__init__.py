@@ -12,10 +12,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
+from kiosco.leases.results import Holder, Lease
+
 
 class StoreConflict(Exception):
-    """A write hit a uniqueness guard (another writer got there first). The engine
-    turns it into ``Refused("contended")``; it never reaches a caller."""
+    """A write hit a uniqueness guard (another writer got there first); the store's
+    transaction was rolled back. The engine logs it and re-reads; it never reaches a
+    caller. Only uniqueness violations become this: any other integrity error is a
+    bug and propagates as itself."""
 
 
 class SlotState(NamedTuple):
@@ -46,12 +50,31 @@ class SlotState(NamedTuple):
     def idle(self, now: float) -> float:
         return now - self.input_at if self.input_at is not None else 0.0
 
+    def lease(self) -> Lease:
+        assert self.device is not None and self.reader is not None
+        assert self.expires_at is not None
+        return Lease(
+            self.seat, self.slot, self.generation, self.device, self.reader, self.expires_at
+        )
+
+    def holder(self) -> Holder:
+        assert self.device is not None and self.reader is not None
+        return Holder(self.device, self.reader)
+
+    def since(self) -> float:
+        """When the holder took the slot."""
+        assert self.acquired_at is not None  # set with every holder
+        return self.acquired_at
+
 
 @dataclass(frozen=True)
 class Claim:
     """A compare-and-set: give slot (seat, slot) to ``device`` if its generation is
-    still ``seen`` (and, when ``only_if_vacant``, if it is still free, lapsed or stale
-    by the store's clock at the moment of writing)."""
+    still ``seen`` (and, when ``only_if_vacant``, if it is still free, lapsed, or held
+    by a device idle for at least ``stale_idle`` seconds, by the store's clock at the
+    moment of writing). The engine sets ``stale_idle`` past both its idle limit and
+    the claimer's own idle: a silent claim never takes a slot from a holder whose
+    input is more recent than the claimer's. Build it with keywords."""
 
     seat: int
     slot: int
@@ -61,7 +84,7 @@ class Claim:
     idle: float
     ttl: float
     only_if_vacant: bool
-    idle_limit: float
+    stale_idle: float
 
 
 @dataclass(frozen=True)

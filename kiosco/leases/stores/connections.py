@@ -11,6 +11,22 @@ from typing import Any
 
 from kiosco.leases.stores import StoreConflict
 
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """A uniqueness guard fired (a race the engine answers), as opposed to a CHECK or
+    NOT NULL violation (a bug, raised as it is). Django wraps the driver's error."""
+    cause = error.__cause__ if error.__cause__ is not None else error
+    if getattr(cause, "sqlstate", None) == UNIQUE_VIOLATION:
+        return True
+    return isinstance(cause, sqlite3.IntegrityError) and "UNIQUE constraint" in str(cause)
+
+
+def _raise_conflict(error: BaseException | None) -> None:
+    if error is not None and is_unique_violation(error):
+        raise StoreConflict(str(error)) from error
+
 
 class DjangoDatabase:
     """Django's connection (so ``atomic`` nests as a savepoint inside a caller's
@@ -83,9 +99,10 @@ class _DjangoAtomic:
         try:
             self._atomic.__exit__(kind, error, tb)
         except IntegrityError as late:
-            raise StoreConflict(str(late)) from late
+            _raise_conflict(late)
+            raise
         if isinstance(error, IntegrityError):
-            raise StoreConflict(str(error)) from error
+            _raise_conflict(error)
 
 
 class _PlainTransaction:
@@ -103,9 +120,10 @@ class _PlainTransaction:
         try:
             self._send("COMMIT" if error is None else "ROLLBACK")
         except IntegrityError as late:
-            raise StoreConflict(str(late)) from late
+            _raise_conflict(late)
+            raise
         if isinstance(error, IntegrityError):
-            raise StoreConflict(str(error)) from error
+            _raise_conflict(error)
 
     def _send(self, statement: str) -> None:
         try:
@@ -136,7 +154,7 @@ class PsycopgDatabase:
         try:
             with self.connection.transaction():
                 yield
-        except psycopg.errors.IntegrityError as error:
+        except psycopg.errors.UniqueViolation as error:
             raise StoreConflict(str(error)) from error
 
     def close(self) -> None:
@@ -166,7 +184,8 @@ class SqliteDatabase:
             yield
         except sqlite3.IntegrityError as error:
             self.connection.execute("ROLLBACK")
-            raise StoreConflict(str(error)) from error
+            _raise_conflict(error)
+            raise
         except BaseException:
             self.connection.execute("ROLLBACK")
             raise

@@ -49,7 +49,7 @@ class MemoryStore:
             row = rows.get(claim.slot)
             if row is None or row.generation != claim.seen:
                 return None
-            if claim.only_if_vacant and not row.is_vacant(now, claim.idle_limit):
+            if claim.only_if_vacant and not row.is_vacant(now, claim.stale_idle):
                 return None
             if any(r.device == claim.device and r.slot != claim.slot for r in rows.values()):
                 raise StoreConflict("this device already holds another slot of the seat")

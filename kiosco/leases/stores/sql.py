@@ -47,7 +47,9 @@ def statements(vendor: str) -> dict[str, str]:
         "COALESCE((SELECT generation FROM leases_high_water WHERE seat = %s AND slot = %s), 0)) "
         "ON CONFLICT (seat, slot) DO NOTHING",
         # The compare-and-set. The loser's UPDATE matches no row (the generation moved,
-        # or the holder became active again) and it reads an empty RETURNING.
+        # or the holder became active again) and it reads an empty RETURNING. The last
+        # parameter is the claim's stale_idle: past the idle limit AND the claimer's
+        # own idle, so a live holder is replaced silently only by newer input.
         "claim": f"{clock}UPDATE leases_slot SET generation = generation + 1, "
         f"device = %s, reader = %s, acquired_at = {now}, expires_at = {now} + %s, "
         f"input_at = {now} - %s, previous_device = device "
@@ -109,7 +111,7 @@ class SqlStore:
             claim.slot,
             claim.seen,
             int(claim.only_if_vacant),
-            claim.idle_limit,
+            claim.stale_idle,
         ]
         return self._one("claim", params)
 
