@@ -97,22 +97,14 @@ class Engine:
 
     # --- operations ----------------------------------------------------------------
     def check(self, seat: Seat, me: Device, token: Token | None = None) -> Result:
-        """May this device read now? The page view and heartbeat call: Held (written
-        when ``_due``), else ``acquire``'s answer."""
-        now, rows = self._read(seat)
-        mine = self._mine(rows, me, now)
-        if mine is None:
-            return self._acquire(seat, me, token, now, rows)
-        if not self._due(mine, me, now):
-            return Held(mine.lease())
-        renewed = self._renew(mine.lease().token, me)
-        if renewed is None:  # lapsed or moved since the read: ask again as a newcomer
-            return self.acquire(seat, me, token)
-        return Held(renewed.lease())
+        """May this device read now? The page view and heartbeat call: ``acquire``."""
+        return self.acquire(seat, me, token)
 
     def acquire(self, seat: Seat, me: Device, token: Token | None = None) -> Result:
-        """Take a free, lapsed or stale slot without asking anyone; otherwise Busy,
-        or Displaced when ``token`` shows this device lost its slot to the holder."""
+        """Held when this device holds a slot (renewed first when ``_due``: every
+        operation records the input it reports); else take a free, lapsed or stale
+        slot without asking anyone; otherwise Busy, or Displaced when ``token`` shows
+        this device lost its slot to the holder."""
         now, rows = self._read(seat)
         return self._acquire(seat, me, token, now, rows)
 
@@ -241,7 +233,7 @@ class Engine:
             found = self._acquire_silently(me, now, rows)
             if found is not None:
                 return found
-            if not self._vacancies(rows, me, now):
+            if self._mine(rows, me, now) is None and not self._vacancies(rows, me, now):
                 return self._busy(seat, rows, me, token, now)
             now, rows = self._read(seat)  # lost every race for a vacancy: look again
         return Refused("contended")
@@ -250,12 +242,19 @@ class Engine:
         self, me: Device, now: float, rows: list[SlotState]
     ) -> Acquired | Held | Refused | None:
         if (mine := self._mine(rows, me, now)) is not None:
-            return Held(mine.lease())
+            return self._held(mine, me, now)  # None: it lapsed meanwhile, so re-read
         for row in self._vacancies(rows, me, now):
             result = self._claim(row, me, now, took_over=False)
             if result is not None:
                 return result
         return None
+
+    def _held(self, mine: SlotState, me: Device, now: float) -> Held | None:
+        """Held, renewed first when ``_due``; ``None`` if it lapsed or moved meanwhile."""
+        if not self._due(mine, me, now):
+            return Held(mine.lease())
+        renewed = self._renew(mine.lease().token, me)
+        return None if renewed is None else Held(renewed.lease())
 
     def _claim(
         self, row: SlotState, me: Device, now: float, *, took_over: bool

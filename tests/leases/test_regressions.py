@@ -87,6 +87,21 @@ def test_it_never_lets_a_claimer_replace_a_holder_whose_reported_input_is_recent
     assert lab.notices == []
 
 
+def test_it_records_the_input_a_holder_reports_with_a_takeover_or_an_acquire(
+    lab: Lab,
+) -> None:
+    engine, seat = lab.engine(), Seat(new_seat_id())
+    # The phone's page opened long after its last input: it holds, stale from the start.
+    assert isinstance(engine.check(seat, Device(BOB, "phone", idle=200)), Acquired)
+    lab.advance(10)
+    assert isinstance(engine.take_over(seat, Device(BOB, "phone", idle=0)), Held)
+    assert isinstance(engine.check(seat, Device(BOB, "laptop", idle=0)), Busy)
+    lab.advance(10)
+    assert isinstance(engine.acquire(seat, Device(BOB, "phone", idle=0)), Held)
+    assert isinstance(engine.check(seat, Device(BOB, "laptop", idle=0)), Busy)
+    assert lab.notices == []
+
+
 def test_it_records_input_about_once_per_half_ttl_for_an_active_reader(lab: Lab) -> None:
     engine, seat = lab.engine(), Seat(new_seat_id())
     assert isinstance(engine.check(seat, Device(BOB, "laptop")), Acquired)
