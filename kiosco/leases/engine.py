@@ -10,11 +10,10 @@ Race model, in plain words
   and then writes with a compare-and-set: "give slot S to me *if its generation is still
   the one I read*". The check and the write are one statement, so of two engines racing
   for the same slot exactly one write lands; the other changes nothing, sees ``None``
-  and re-reads (bounded). A silent acquire then takes another vacancy or answers
-  ``Busy``/``Displaced``; a takeover retries only against the holder it was aimed at
-  (the one the reader saw in the dialog): if another takeover won in between, it
-  answers ``Busy(new holder)`` instead of displacing someone the reader never saw.
-  Losing every bounded retry is ``Refused("contended")``.
+  and re-reads (bounded; then ``Refused("contended")``). A silent acquire then takes
+  another vacancy or answers ``Busy``/``Displaced``; a takeover retries only against
+  the holder it aimed at (the one in the reader's dialog): if another takeover won,
+  it answers ``Busy(new holder)`` rather than displace someone the reader never saw.
 * A silent claim also re-checks, in that same statement and by the store's clock, that
   the slot is still free, lapsed, or stale *for this claimer*: a live holder is only
   replaced silently when it has had no input for ``idle`` seconds and the claimer's
@@ -25,10 +24,9 @@ Race model, in plain words
   with an older one (a paused process, an old tab) changes nothing and is refused.
 * A unique (seat, slot) row and a unique held (seat, device) make a double holder
   impossible even if this file were wrong. Such a conflict (two tabs of one device
-  racing for two free slots) rolls the write back, is logged on ``kiosco.leases`` and
-  counted in ``CONFLICTS``, and the engine re-reads: the device that already holds a
-  slot gets ``Held``. Any other integrity error is a bug and is raised. Release paths
-  retry a conflict; they never report a count they did not free.
+  racing for two free slots) is rolled back, logged on ``kiosco.leases``, counted in
+  ``CONFLICTS``, and re-read: the device that holds a slot gets ``Held``. Any other
+  integrity error is a bug and raises. Release paths retry a conflict.
 * Slots past the seat's count (after a downgrade) are freed, with a notice and reason
   ``seat_shrunk``, by the first operation that reads the seat with the new count.
 * Notices go to the ``notify`` hook, which the Django layer defers until commit.
@@ -52,6 +50,7 @@ from kiosco.leases.results import (
     Device,
     Displaced,
     Held,
+    LeaseConflict,
     Notice,
     Notify,
     Policy,
@@ -63,20 +62,15 @@ from kiosco.leases.results import (
 )
 from kiosco.leases.results import Holder as Holder  # re-exported: callers import
 from kiosco.leases.results import Lease as Lease  # every lease value from here
-from kiosco.leases.stores import Claim, LeaseStore, SlotState, StoreConflict
+from kiosco.leases.stores import Claim, Event, LeaseStore, SlotState, StoreConflict
 
 RACE_RETRIES = 3  # a loser re-reads at most this often before Refused("contended")
-# Input counts as "more recent" only past this many seconds: the page's idle measure
-# and the store's clock differ by a request's latency, and that jitter alone must not
-# move a slot between two idle tabs or cost a write.
+# Input counts as "more recent" only past this many seconds: the latency between the
+# page's idle measure and the store's clock must not move a slot or cost a write.
 INPUT_MARGIN = 1.0
 CONFLICTS: Counter[str] = Counter()  # uniqueness conflicts per operation, since start
 log = logging.getLogger("kiosco.leases")
 T = TypeVar("T")
-
-
-class LeaseConflict(RuntimeError):
-    """A release path lost every retry to uniqueness conflicts (should not happen)."""
 
 
 class _Conflict:
@@ -124,7 +118,7 @@ class Engine:
                 continue  # every vacancy went to racers, and they left again: re-read
             victim = self._victim(held)
             if aimed_at is not None and victim.device != aimed_at:
-                return Busy(victim.holder(), victim.since())
+                return self._shown(seat.id, me, now, Busy(victim.holder(), victim.since()))
             aimed_at = victim.device
             if self._over_limit(seat, now):
                 return self._refuse(seat.id, me, now, "rate_limited")
@@ -301,13 +295,15 @@ class Engine:
 
     def _busy(
         self, seat: Seat, rows: Sequence[SlotState], me: Device, token: Token | None, now: float
-    ) -> Busy | Displaced:
+    ) -> Result:
+        answer: Busy | Displaced | None = None
         if token is not None and token.device == me.device and token.seat == seat.id:
             row = next((r for r in rows if r.slot == token.slot), None)
-            if row is not None and (shown := self._displaced(row, token, now)) is not None:
-                return shown
-        victim = self._victim(rows)
-        return Busy(victim.holder(), victim.since())
+            answer = None if row is None else self._displaced(row, token, now)
+        if answer is None:
+            victim = self._victim(rows)
+            answer = Busy(victim.holder(), victim.since())
+        return self._shown(seat.id, me, now, answer)
 
     def _why_not_renewed(self, token: Token, me: Device) -> Result:
         now, rows = self.store.read_seat(token.seat)
@@ -315,14 +311,20 @@ class Engine:
         if row is not None and (row.generation, row.device) == (token.generation, token.device):
             return self._refuse(token.seat, me, now, "expired", token.slot)
         if row is not None and (shown := self._displaced(row, token, now)) is not None:
-            return shown
+            return self._shown(token.seat, me, now, shown)
         return self._refuse(token.seat, me, now, "stale_generation", token.slot)
 
     def _refuse(self, seat: int, me: Device, now: float, reason: str, slot: int = -1) -> Refused:
-        self._write(
-            "refuse", lambda: self.store.append([events.refused(seat, slot, me, now, reason)])
-        )
+        self._log(events.refused(seat, slot, me, now, reason))
         return Refused(reason)
+
+    def _shown(self, seat: int, me: Device, now: float, answer: Busy | Displaced) -> Result:
+        """The dialog this answer opens goes to the log too: sharing detection reads it."""
+        self._log(events.shown(seat, me, now, answer))
+        return answer
+
+    def _log(self, event: Event) -> None:
+        self._write("log", lambda: self.store.append([event]))
 
     def _over_limit(self, seat: Seat, now: float) -> bool:
         since, limit = now - self.policy.takeover_window, self.policy.takeovers

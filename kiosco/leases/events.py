@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kiosco.leases.results import Device
+from kiosco.leases.results import Busy, Device, Displaced
 from kiosco.leases.stores import Event, SlotState
 
 
@@ -53,3 +53,21 @@ def released(row: SlotState, reason: str) -> Event:
 
 def refused(seat: int, slot: int, me: Device, now: float, reason: str) -> Event:
     return Event("refused", seat, slot, 0, now, me.device, me.reader, reason=reason)
+
+
+def shown(seat: int, me: Device, now: float, answer: Busy | Displaced) -> Event:
+    """``busy`` or ``displaced``: the dialog ``me`` was shown, naming the holder. (Slot
+    -1 and generation 0 like ``refused``: these lines change no slot.)"""
+    holder = answer.holder if isinstance(answer, Busy) else answer.by
+    kind = "busy" if isinstance(answer, Busy) else "displaced"
+    return Event(
+        kind,
+        seat,
+        -1,
+        0,
+        now,
+        me.device,
+        me.reader,
+        from_device=holder.device,
+        from_reader=holder.reader,
+    )

@@ -291,3 +291,14 @@ def test_it_answers_displaced_at_the_taking_time_even_at_the_epoch(lab: Lab) -> 
     lab.advance(30)
     shown = engine.check(seat, Device(BOB, "phone"), phone.lease.token)
     assert isinstance(shown, Displaced) and shown.at == 0.0
+
+
+def test_it_logs_every_busy_and_displaced_answer(lab: Lab) -> None:
+    engine, seat = lab.engine(), Seat(new_seat_id())
+    phone = engine.check(seat, Device(BOB, "phone"))
+    assert isinstance(phone, Acquired)
+    assert isinstance(engine.check(seat, Device(BOB, "laptop")), Busy)
+    assert isinstance(engine.take_over(seat, Device(BOB, "laptop")), Acquired)
+    assert isinstance(engine.check(seat, Device(BOB, "phone"), phone.lease.token), Displaced)
+    kinds = [kind for kind, _ in events_of(lab, engine, seat.id)]
+    assert kinds == ["acquired", "busy", "taken_over", "displaced"]
