@@ -22,10 +22,11 @@ def line(kind: str, row: SlotState, now: float | None, reason: str = "") -> Even
 def claimed(old: SlotState, new: SlotState, now: float, *, took_over: bool) -> list[Event]:
     """``acquired`` (from whom, when it replaced a stale holder) or ``taken_over``
     (with how long the displaced holder had been idle); ``expired`` first when the
-    slot goes to another device after its holder lapsed."""
+    slot is claimed after its holder lapsed (by another device, or by the same one
+    coming back: either way a lease ran out)."""
     this = line("", new, now)
     events: list[Event] = []
-    if old.device not in (None, new.device) and not old.is_live(now):
+    if old.device is not None and not old.is_live(now):
         lapsed = replace(this, kind="expired", reason="ttl")
         events.append(replace(lapsed, from_device=old.device, from_reader=old.reader))
     if old.device is not None and old.is_live(now):

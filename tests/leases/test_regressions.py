@@ -302,3 +302,12 @@ def test_it_logs_every_busy_and_displaced_answer(lab: Lab) -> None:
     assert isinstance(engine.check(seat, Device(BOB, "phone"), phone.lease.token), Displaced)
     kinds = [kind for kind, _ in events_of(lab, engine, seat.id)]
     assert kinds == ["acquired", "busy", "taken_over", "displaced"]
+
+
+def test_it_logs_a_lapse_when_the_same_device_comes_back(lab: Lab) -> None:
+    engine, seat = lab.engine(), Seat(new_seat_id())
+    assert isinstance(engine.check(seat, Device(BOB, "phone")), Acquired)
+    lab.advance(181)
+    assert isinstance(engine.check(seat, Device(BOB, "phone")), Acquired)
+    kinds = [kind for kind, _ in events_of(lab, engine, seat.id)]
+    assert kinds == ["acquired", "expired", "acquired"]
