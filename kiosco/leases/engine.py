@@ -166,14 +166,14 @@ class Engine:
 
     # --- reading -------------------------------------------------------------------
     def _read(self, seat: Seat) -> tuple[float, list[SlotState]]:
-        """The store's time and the seat's slots ``0..slots-1``. Slots past the count
-        (a downgrade) that still hold a device are freed first, with a notice."""
+        """The store's time and slots ``0..slots-1``; held slots past them freed first."""
         now, rows = self.store.read_seat(seat.id)
         if len(rows) < seat.slots:  # first use of the seat, or more slots since
             self.store.create_slots(seat.id, seat.slots)
             now, rows = self.store.read_seat(seat.id)
-        extra = [row for row in rows if row.slot >= seat.slots and row.device is not None]
-        if extra:
+        if len(rows) == seat.slots and (not rows or rows[-1].slot < seat.slots):
+            return now, rows  # the usual case: rows 0..slots-1 and nothing past them
+        if extra := [row for row in rows if row.slot >= seat.slots and row.device is not None]:
             self._free(extra, "seat_shrunk")
             now, rows = self.store.read_seat(seat.id)
         return now, [row for row in rows if row.slot < seat.slots]
