@@ -7,16 +7,48 @@ it acquires, then renews with the same token every 50 ms, one result per line.
 
 from __future__ import annotations
 
-import random
-import sys
-import threading
+import datetime
+import os
 import time
-from collections import Counter
-from typing import Any
 
-from kiosco.leases.engine import Acquired, Device, Engine, Held, Policy, Seat, Token
-from kiosco.leases.stores.connections import PsycopgDatabase, SqliteDatabase
-from kiosco.leases.stores.sql import SqlStore
+
+def _skew_the_app_clocks(seconds: float) -> None:
+    """This process's app clocks, ``seconds`` off (a second app instance with a wrong
+    clock): time.time, datetime.datetime.now/utcnow/today and, once Django is
+    imported, django.utils.timezone.now. Done before anything else is imported, so
+    even a ``from datetime import datetime`` made later sees the skewed class."""
+    real_time, real_datetime = time.time, datetime.datetime
+
+    class SkewedDatetime(real_datetime):
+        @classmethod
+        def now(cls, tz: datetime.tzinfo | None = None) -> SkewedDatetime:  # type: ignore[override]
+            return real_datetime.now(tz) + datetime.timedelta(seconds=seconds)  # type: ignore[return-value]
+
+        @classmethod
+        def utcnow(cls) -> SkewedDatetime:  # type: ignore[override]
+            return real_datetime.utcnow() + datetime.timedelta(seconds=seconds)  # type: ignore[return-value]
+
+        @classmethod
+        def today(cls) -> SkewedDatetime:  # type: ignore[override]
+            return cls.now()
+
+    time.time = lambda: real_time() + seconds  # type: ignore[assignment]
+    datetime.datetime = SkewedDatetime  # type: ignore[misc]
+
+
+SKEW = float(os.environ.get("KIOSCO_TEST_APP_CLOCK_SKEW", "0"))
+if SKEW:
+    _skew_the_app_clocks(SKEW)
+
+import random  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+from collections import Counter  # noqa: E402
+from typing import Any  # noqa: E402
+
+from kiosco.leases.engine import Acquired, Device, Engine, Held, Policy, Seat, Token  # noqa: E402
+from kiosco.leases.stores.connections import PsycopgDatabase, SqliteDatabase  # noqa: E402
+from kiosco.leases.stores.sql import SqlStore  # noqa: E402
 
 # No rate limit (an empty window) and no sampled renewals: nothing but the race.
 UNLIMITED = Policy(ttl=180, idle=180, takeovers=10**9, takeover_window=0.0, renew_sample=0.0)
@@ -117,7 +149,37 @@ def hold_and_keep_renewing(kind: str, target: str, seat: int) -> None:
         time.sleep(0.05)
 
 
+def serve_skewed(kind: str, target: str, seat: int) -> None:
+    """One app instance with a skewed clock, driven line by line from stdin:
+    ``check DEVICE``, ``renew SLOT GENERATION DEVICE``, ``shift SECONDS`` (moves the
+    store's clock, the database's, for the TTL). Answers: the result's name, and for
+    a lease its slot, generation and expiry (database clock); the app's own clock too."""
+    import django.utils.timezone
+
+    if SKEW:  # django imported the skewed datetime already; its now() too, to be sure
+        django.utils.timezone.now = lambda: datetime.datetime.now(datetime.UTC)
+    engine = open_engine(kind, target, Policy(ttl=180, idle=180, renew_sample=0.0))
+    assert isinstance(engine.store, SqlStore)
+    for line in sys.stdin:
+        verb, *args = line.split()
+        if verb == "shift":
+            engine.store.offset = float(args[0])
+            print("ok", flush=True)
+            continue
+        if verb == "check":
+            result = engine.check(Seat(seat), Device(1, args[0]))
+        else:
+            token = Token(seat, int(args[0]), int(args[1]), args[2])
+            result = engine.renew(token, Device(1, args[2]))
+        lease = getattr(result, "lease", None)
+        facts = f" {lease.slot} {lease.generation} {lease.expires_at}" if lease else ""
+        print(f"{name(result)}{facts} app_clock={time.time()}", flush=True)
+
+
 if __name__ == "__main__":
     _, role, kind, target, seat = sys.argv
-    assert role == "holder"
-    hold_and_keep_renewing(kind, target, int(seat))
+    if role == "skewed":
+        serve_skewed(kind, target, int(seat))
+    else:
+        assert role == "holder"
+        hold_and_keep_renewing(kind, target, int(seat))
