@@ -126,7 +126,7 @@ class LeaseMachine(RuleBasedStateMachine):
         self.now = T0
         self.shrunk = False  # a downgrade no seat operation has seen yet
 
-    @initialize(slots=st.sampled_from([1, 1, 2]), idle=st.sampled_from([21.0, 41.0]))
+    @initialize(slots=st.sampled_from([1, 1, 2]), idle=st.sampled_from([13.0, 21.0, 41.0]))
     def start(self, slots: int, idle: float) -> None:
         self.seat = Seat(new_seat_id(), slots)
         self.idle = idle
