@@ -61,50 +61,125 @@ def name(result: object) -> str:
 
 def open_engine(kind: str, target: str, policy: Policy = UNLIMITED) -> Engine:
     db = PsycopgDatabase(target) if kind == "postgresql" else SqliteDatabase(target)
+    if kind == "sqlite":  # the app's setting (kiosco/settings.py): readers never wait
+        db.fetch("PRAGMA journal_mode=WAL", [])
     return Engine(SqlStore(db), policy)
 
 
-def race_take_over(target: str, seat: int, racer: str, count: int, start: float) -> dict[str, Any]:
+CLOCK = {
+    "postgresql": "SELECT EXTRACT(EPOCH FROM clock_timestamp())::float8",
+    "sqlite": "SELECT (julianday('now') - 2440587.5) * 86400.0",
+}
+
+
+class Beliefs:
+    """When the engine told one client it held a slot, by the database's clock.
+
+    Before every call the client reads the server clock (``asked``). A Held/Acquired
+    answer proves the client held (slot, generation) at some instant of that call;
+    two such answers with the same (slot, generation) prove it held it the whole time
+    in between (a change of holder bumps the generation). So the client surely
+    believed, with the engine's word, from the call AFTER the first answer began
+    (the first answer came before it) until the last confirming call began: those
+    intervals are sound, and an independent checker counts their overlaps."""
+
+    def __init__(self, client: str) -> None:
+        self.client = client
+        self.intervals: list[tuple[str, int, int, float, float]] = []
+        self._chain: tuple[int, int] | None = None  # (slot, generation) last confirmed
+        self._first_after: float | None = None  # start of the call after the first answer
+        self._last_asked = 0.0
+        self._pending_start = False
+
+    def asked(self, at: float) -> None:
+        if self._pending_start:
+            self._first_after, self._pending_start = at, False
+        self._last_asked = at
+
+    def answered(self, result: object) -> None:
+        lease = getattr(result, "lease", None)
+        key = (lease.slot, lease.generation) if lease is not None else None
+        if key is None or key != self._chain:  # a new belief, or none: the old one ended
+            self._chain, self._first_after, self._pending_start = key, None, key is not None
+            return
+        if self._first_after is None or self._first_after > self._last_asked:
+            return
+        slot, generation = key
+        interval = (self.client, slot, generation, self._first_after, self._last_asked)
+        if self.intervals and self.intervals[-1][:4] == interval[:4]:
+            self.intervals[-1] = interval  # the same belief, confirmed again
+        else:
+            self.intervals.append(interval)
+
+
+def _clock(engine: Engine) -> float:
+    store = engine.store
+    assert isinstance(store, SqlStore)
+    return float(store.db.fetch(CLOCK[store.db.vendor], [])[0][0])
+
+
+def race_take_over(
+    kind: str, target: str, seat: int, racer: str, count: int, start: float
+) -> dict[str, Any]:
     """``count`` explicit takeovers, as fast as it can. The racer rotates over three
     devices of its own, so nearly every call finds another device holding the slot."""
-    engine = open_engine("postgresql", target)
+    engine = open_engine(kind, target)
     devices = [Device(1, f"{racer}-{n}") for n in range(3)]
+    beliefs = {d.device: Beliefs(d.device) for d in devices}
     outcomes: Counter[str] = Counter()
     errors: list[str] = []
     time.sleep(max(0.0, start - time.time()))
     for i in range(count):
+        me = devices[i % 3]
         try:
-            outcomes[name(engine.take_over(Seat(seat), devices[i % 3]))] += 1
+            beliefs[me.device].asked(_clock(engine))
+            result = engine.take_over(Seat(seat), me)
+            beliefs[me.device].answered(result)
+            outcomes[name(result)] += 1
+            if isinstance(result, Acquired):  # confirm at once: proves an instant held
+                beliefs[me.device].asked(_clock(engine))
+                beliefs[me.device].answered(engine.check(Seat(seat), me))
         except Exception as error:  # what the test must never see: report, don't die
             errors.append(repr(error))
-    return {"outcomes": dict(outcomes), "errors": errors}
+    intervals = [i for b in beliefs.values() for i in b.intervals]
+    return {"outcomes": dict(outcomes), "errors": errors, "intervals": intervals}
 
 
-def _client(target: str, seat: Seat, device: str, rounds: int, report: dict[str, Any]) -> None:
-    engine, me = open_engine("postgresql", target), Device(1, device)
-    rng, token = random.Random(device), None
+def _client(
+    kind: str, target: str, seat: Seat, device: str, rounds: int, report: dict[str, Any]
+) -> None:
+    engine, me = open_engine(kind, target), Device(1, device)
+    rng, token, beliefs = random.Random(device), None, Beliefs(device)
     for _ in range(rounds):
         try:
+            beliefs.asked(_clock(engine))
             result = engine.check(seat, me, token)
+            beliefs.answered(result)
+            report["outcomes"][name(result)] += 1
             if isinstance(result, Acquired | Held):
                 token = result.lease.token
                 if rng.random() < 0.5:
+                    beliefs.asked(_clock(engine))
                     engine.release(token, "hidden")
+                    beliefs.answered(None)  # let go: no longer believes it holds
             elif rng.random() < 0.3:
-                engine.take_over(seat, me, token)
-            report["outcomes"][name(result)] += 1
+                beliefs.asked(_clock(engine))
+                beliefs.answered(engine.take_over(seat, me, token))
         except Exception as error:
             report["errors"].append(repr(error))
+    beliefs.asked(_clock(engine))
     engine.release_device(1, device, "done")  # everyone leaves at the end
+    beliefs.answered(None)
+    report["intervals"] += beliefs.intervals
 
 
 def race_clients(
-    target: str, seat: int, slots: int, names: list[str], rounds: int, start: float
+    kind: str, target: str, seat: int, slots: int, names: list[str], rounds: int, start: float
 ) -> dict[str, Any]:
     """One process of the 50-client race: a thread (and a connection) per client."""
-    report: dict[str, Any] = {"outcomes": Counter(), "errors": []}
+    report: dict[str, Any] = {"outcomes": Counter(), "errors": [], "intervals": []}
     threads = [
-        threading.Thread(target=_client, args=(target, Seat(seat, slots), n, rounds, report))
+        threading.Thread(target=_client, args=(kind, target, Seat(seat, slots), n, rounds, report))
         for n in names
     ]
     time.sleep(max(0.0, start - time.time()))
@@ -112,27 +187,49 @@ def race_clients(
         thread.start()
     for thread in threads:
         thread.join()
-    return {"outcomes": dict(report["outcomes"]), "errors": report["errors"]}
+    return {
+        "outcomes": dict(report["outcomes"]),
+        "errors": report["errors"],
+        "intervals": report["intervals"],
+    }
 
 
-def sample_holders(target: str, seat: int, stop: Any, results: Any) -> None:
-    """The independent sampler: its own connection, reading the rows, never the engine."""
-    import psycopg
+def most_believed_at_once(intervals: list[tuple[str, int, int, float, float]]) -> int:
+    """The independent check: the most clients that, by the engine's own answers,
+    held a slot at one instant (database clock). Intervals that only touch do not
+    overlap: clocks read in milliseconds (SQLite) cannot order two calls within one."""
+    edges: list[tuple[float, int, int, int, int]] = []
+    for n, (*_, start, end) in enumerate(intervals):
+        if start == end:  # a proven instant: counts alone, between ends and starts
+            edges += [(start, 1, n, 0, 1), (start, 1, n, 1, -1)]
+        elif start < end:
+            edges += [(start, 2, n, 0, 1), (end, 0, n, 1, -1)]
+    most = current = 0
+    for *_, step in sorted(edges):
+        current += step
+        most = max(most, current)
+    return most
 
+
+def sample_holders(kind: str, target: str, seat: int, stop: Any, results: Any) -> None:
+    """A sampler of the rows (its own connection, never the engine): generations never
+    go back. (It cannot see more than N holders: one row per slot; the clients'
+    believed intervals are the check for that.)"""
+    db = PsycopgDatabase(target) if kind == "postgresql" else SqliteDatabase(target)
+    clock = CLOCK[kind].removeprefix("SELECT ")
     most, samples, went_back = 0, 0, 0
     last: dict[int, int] = {}
-    with psycopg.connect(target, autocommit=True) as conn:
-        while not stop.is_set():
-            rows = conn.execute(
-                "SELECT slot, generation, device, expires_at > "
-                "EXTRACT(EPOCH FROM clock_timestamp())::float8 FROM leases_slot WHERE seat = %s",
-                [seat],
-            ).fetchall()
-            holders = {device for _, _, device, live in rows if device is not None and live}
-            most, samples = max(most, len(holders)), samples + 1
-            for slot, generation, _, _ in rows:
-                went_back += generation < last.get(slot, 0)
-                last[slot] = generation
+    while not stop.is_set():
+        rows = db.fetch(
+            f"SELECT slot, generation, device, expires_at > {clock} "
+            "FROM leases_slot WHERE seat = %s",
+            [seat],
+        )
+        holders = {device for _, _, device, live in rows if device is not None and live}
+        most, samples = max(most, len(holders)), samples + 1
+        for slot, generation, _, _ in rows:
+            went_back += generation < last.get(slot, 0)
+            last[slot] = generation
     results.put({"most": most, "samples": samples, "went_back": went_back})
 
 
