@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from kiosco.leases.engine import Acquired, Busy, Device, Displaced, Engine, Held, Refused, Seat
+from kiosco.leases.engine import Acquired, Device, Engine, Refused, Seat
 from kiosco.leases.models import Event, Slot
 from kiosco.leases.stores import Claim, StoreConflict
 from kiosco.leases.stores.connections import DjangoDatabase
@@ -70,37 +68,6 @@ def test_it_writes_the_event_log_with_the_database_clock() -> None:
     assert (takeover.from_device, takeover.device) == ("phone", "laptop")
     assert takeover.idle_of_displaced is not None and takeover.idle_of_displaced >= 0
     assert abs(takeover.at - time.time()) < 5
-
-
-@contextmanager
-def app_clock_shifted(monkeypatch: pytest.MonkeyPatch, seconds: float) -> Iterator[None]:
-    """This process's clock, as a second app instance with a skewed clock would see it."""
-    real = time.time
-    with monkeypatch.context() as patch:
-        patch.setattr(time, "time", lambda: real() + seconds)
-        yield
-
-
-def test_it_lets_engines_with_clocks_five_minutes_apart_agree(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    ahead, behind = sql_engine(), sql_engine()
-    seat = Seat(new_seat_id())
-    with app_clock_shifted(monkeypatch, +300):
-        held = ahead.check(seat, phone)
-    with app_clock_shifted(monkeypatch, -300):
-        assert isinstance(behind.check(seat, laptop), Busy)
-        assert isinstance(behind.renew(held.lease.token, phone), Held)  # type: ignore[union-attr]
-    with app_clock_shifted(monkeypatch, +300):
-        assert isinstance(ahead.check(seat, laptop), Busy)
-    assert isinstance(held, Acquired)
-    for engine in (ahead, behind):  # both move past the TTL by the server's clock only
-        assert isinstance(engine.store, SqlStore)
-        engine.store.offset = 181
-    with app_clock_shifted(monkeypatch, -300):
-        assert isinstance(behind.check(seat, laptop), Acquired)
-    with app_clock_shifted(monkeypatch, +300):
-        assert isinstance(ahead.renew(held.lease.token, phone), Displaced)
 
 
 def test_it_reads_time_from_the_database_server() -> None:

@@ -376,7 +376,8 @@ class LeaseMachine(RuleBasedStateMachine):
             # A silent replacement: only of a holder whose reported input is stale…
             assert index in stale, ("active holder replaced silently", result, self.now)
             # …and never back to a device that just lost it with nobody touching since.
-            inputs = (self.touched[old], self.touched[device])
+            # Inputs as the engine knew them: the loser's last report, the claimer's now.
+            inputs = (self.reported[old], self.touched[device])
             for swap in self.swaps:
                 assert (swap.slot, swap.loser, swap.winner, swap.inputs) != (
                     index,
@@ -397,9 +398,12 @@ class LeaseMachine(RuleBasedStateMachine):
         elif slot.device not in (None, device):  # a lapsed holder: told or not, either way
             assert replaced in (None, slot.device), (result, slot)
             optional.append((slot.device, index, device))
-            belief = self.beliefs.get(slot.device)
-            if belief is not None and belief.slot == index:
-                self.displaced.add(belief.token)  # its page may say where the slot went
+            # Its page may say where the slot went, whatever it still believes.
+            self.displaced.update(
+                token
+                for token in self.tokens[slot.device]
+                if token.slot == index and token.generation == slot.newest
+            )
         else:
             assert replaced is None, result
         self._free(index)
