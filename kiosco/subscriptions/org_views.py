@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -43,13 +47,33 @@ def _awaiting(request: HttpRequest, organisation: Organisation, status: int = 40
     return render(request, "subscriptions/org_awaiting.html", context, status=status)
 
 
+AdminView = Callable[..., HttpResponse]
+
+
+def _for_admin(awaiting_status: int = 409) -> Callable[[AdminView], AdminView]:
+    """Load the admin's organisation (404 for anyone else) and its subscription; while
+    the billing system has not confirmed it, answer the awaiting page instead."""
+
+    def decorate(view: AdminView) -> AdminView:
+        @wraps(view)
+        def wrapper(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponse:
+            organisation = organisation_for_admin(slug, request.user)
+            subscription = _subscription_of(organisation)
+            if subscription is None:
+                return _awaiting(request, organisation, status=awaiting_status)
+            return view(request, organisation, subscription, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 @login_required
 @require_GET
-def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = organisation_for_admin(slug, request.user)
-    subscription = _subscription_of(organisation)
-    if subscription is None:
-        return _awaiting(request, organisation, status=200)
+@_for_admin(awaiting_status=200)
+def dashboard(
+    request: HttpRequest, organisation: Organisation, subscription: Subscription
+) -> HttpResponse:
     context = {
         "organisation": organisation,
         "subscription": subscription,
@@ -69,10 +93,11 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def change_seats(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = organisation_for_admin(slug, request.user)
-    if _subscription_of(organisation) is None:
-        return _awaiting(request, organisation)
+@_for_admin()
+def change_seats(
+    request: HttpRequest, organisation: Organisation, subscription: Subscription
+) -> HttpResponse:
+    slug = organisation.slug
     form = SeatsForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a number of seats from 1 to 10000."))
@@ -93,11 +118,11 @@ def change_seats(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def invite(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = organisation_for_admin(slug, request.user)
-    subscription = _subscription_of(organisation)
-    if subscription is None:
-        return _awaiting(request, organisation)
+@_for_admin()
+def invite(
+    request: HttpRequest, organisation: Organisation, subscription: Subscription
+) -> HttpResponse:
+    slug = organisation.slug
     form = InviteForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a valid email address."))
@@ -121,11 +146,11 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def remove_member(request: HttpRequest, slug: str, seat_id: int) -> HttpResponse:
-    organisation = organisation_for_admin(slug, request.user)
-    subscription = _subscription_of(organisation)
-    if subscription is None:
-        return _awaiting(request, organisation)
+@_for_admin()
+def remove_member(
+    request: HttpRequest, organisation: Organisation, subscription: Subscription, seat_id: int
+) -> HttpResponse:
+    slug = organisation.slug
     seat = get_object_or_404(Seat, pk=seat_id, subscription=subscription)
     try:
         seats.remove_from_seat(seat, request.user)
@@ -138,11 +163,11 @@ def remove_member(request: HttpRequest, slug: str, seat_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def revoke_invitation(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
-    organisation = organisation_for_admin(slug, request.user)
-    subscription = _subscription_of(organisation)
-    if subscription is None:
-        return _awaiting(request, organisation)
+@_for_admin()
+def revoke_invitation(
+    request: HttpRequest, organisation: Organisation, subscription: Subscription, invitation_id: int
+) -> HttpResponse:
+    slug = organisation.slug
     invitation = get_object_or_404(Invitation, pk=invitation_id, subscription=subscription)
     seats.revoke_invitation(invitation, request.user)
     messages.success(request, _("Invitation withdrawn."))
