@@ -24,8 +24,3 @@ def notifier_path() -> str:
             settings, "KIOSCO_LEASE_NOTIFIER", "kiosco.leases.notifiers.memory.InProcessNotifier"
         )
     )
-
-
-def token_max_age() -> int:
-    """How long a signed lease token is accepted at all (the generation decides the rest)."""
-    return int(getattr(settings, "KIOSCO_LEASE_TOKEN_MAX_AGE", 60 * 60 * 24))

@@ -62,7 +62,7 @@ def name(result: object) -> str:
 def open_engine(kind: str, target: str, policy: Policy = UNLIMITED) -> Engine:
     db = PsycopgDatabase(target) if kind == "postgresql" else SqliteDatabase(target)
     if kind == "sqlite":  # the app's setting (kiosco/settings.py): readers never wait
-        db.fetch("PRAGMA journal_mode=WAL", [])
+        db.fetch("PRAGMA journal_mode=WAL", {})
     return Engine(SqlStore(db), policy)
 
 
@@ -115,7 +115,7 @@ class Beliefs:
 def _clock(engine: Engine) -> float:
     store = engine.store
     assert isinstance(store, SqlStore)
-    return float(store.db.fetch(CLOCK[store.db.vendor], [])[0][0])
+    return float(store.db.fetch(CLOCK[store.db.vendor], {})[0][0])
 
 
 def race_take_over(
@@ -222,8 +222,8 @@ def sample_holders(kind: str, target: str, seat: int, stop: Any, results: Any) -
     while not stop.is_set():
         rows = db.fetch(
             f"SELECT slot, generation, device, expires_at > {clock} "
-            "FROM leases_slot WHERE seat = %s",
-            [seat],
+            "FROM leases_slot WHERE seat = %(seat)s",
+            {"seat": seat},
         )
         holders = {device for _, _, device, live in rows if device is not None and live}
         most, samples = max(most, len(holders)), samples + 1
