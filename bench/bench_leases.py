@@ -29,7 +29,7 @@ SQLITE = ROOT / "var" / f"bench_leases_{os.getpid()}.sqlite3"
 POSTGRES = os.environ.get("KIOSCO_BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 SCHEMA = f"bench_leases_{os.getpid()}"
 ROUNDS = int(os.environ.get("KIOSCO_BENCH_ROUNDS", "5"))
-COUNTS = {"check": 1000, "renew": 500, "take_over": 200}  # per round (even: see take_over)
+COUNTS = {"check": 1000, "renew": 1000, "renew_due": 500, "take_over": 200}  # per round (even: see take_over)
 
 
 def configure() -> None:
@@ -72,6 +72,7 @@ class Raw:
     def __init__(self, alias: str) -> None:
         from django.db import connections
 
+        from kiosco.leases.stores.connections import _NAMED
         from kiosco.leases.stores.sql import statements
 
         wrapper = connections[alias]
@@ -79,54 +80,69 @@ class Raw:
         self.driver = wrapper.connection  # the sqlite3 / psycopg connection Django uses
         self.vendor = wrapper.vendor
         self.sql = statements(self.vendor)
-        if self.vendor == "sqlite":
-            self.sql = {name: text.replace("%s", "?") for name, text in self.sql.items()}
+        self.native = (lambda text: _NAMED.sub(r":\1", text)) if self.vendor == "sqlite" else str
         self.begin = "BEGIN IMMEDIATE" if self.vendor == "sqlite" else "BEGIN"
 
-    def run(self, name: str, params: list[Any]) -> list[tuple[Any, ...]]:
-        cursor = self.driver.execute(self.sql[name], params)
+    def run(self, text: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        cursor = self.driver.execute(self.native(text), params)
         return cursor.fetchall() if cursor.description else []
 
     def statement(self, text: str) -> None:
         self.driver.execute(text)
 
     def check(self, seat: int) -> None:
-        self.run("read", [0.0, seat])
+        self.run(self.sql.read, {"shift": 0.0, "seat": seat})
 
-    def renew(self, seat: int, generation: int, device: str) -> None:
+    def renew(self, seat: int, generation: int, device: str, shift: float) -> None:
+        self.run(self.sql.read, {"shift": shift, "seat": seat})  # the engine reads first
         self.statement(self.begin)
-        self.run("renew", [0.0, 180.0, 0.0, seat, 0, generation, device])
+        self.run(
+            self.sql.renew,
+            {
+                "shift": shift,
+                "ttl": 180.0,
+                "idle": 0.0,
+                "seat": seat,
+                "slot": 0,
+                "generation": generation,
+                "device": device,
+            },
+        )
         self.statement("COMMIT")
 
     def take_over(self, seat: int, device: str) -> None:
-        rows = self.run("read", [0.0, seat])
+        rows = self.run(self.sql.read, {"shift": 0.0, "seat": seat})
         seen, now = rows[0][3], rows[0][0]
-        self.run("count", [seat, "taken_over", now, 6])
+        self.run(self.sql.count, {"seat": seat, "kind": "taken_over", "since": now, "limit": 6})
         self.statement(self.begin)
-        claimed = self.run("claim", [0.0, device, 1, 180.0, 0.0, seat, 0, seen, 0, 180.0])
-        generation = claimed[0][2]
-        self.run(
-            "append",
-            [0.0, "taken_over", seat, 0, generation, now, device, 1, "other", 1, 0.0, "explicit"],
-        )
+        claim = {"shift": 0.0, "seat": seat, "slot": 0, "seen": seen, "device": device}
+        claim |= {"reader": 1, "ttl": 180.0, "idle": 0.0, "only_if_vacant": 0, "stale_idle": 180.0}
+        claimed = self.run(self.sql.claim, claim)
+        event = {"shift": 0.0, "kind": "taken_over", "seat": seat, "slot": 0, "at": now}
+        event |= {"generation": claimed[0][2], "device": device, "reader": 1}
+        event |= {"from_device": "other", "from_reader": 1, "idle_of_displaced": 0.0}
+        self.run(self.sql.append, event | {"reason": "explicit"})
         self.statement("COMMIT")
 
 
 def bench_database(alias: str, label: str) -> list[tuple[str, float, float]]:
-    from kiosco.leases.engine import Acquired, Device, Engine, Policy, Seat
+    from kiosco.leases.engine import Acquired, Device, Engine, Held, Policy, Seat
     from kiosco.leases.stores.connections import DjangoDatabase
     from kiosco.leases.stores.sql import SqlStore
 
     policy = Policy(ttl=180, idle=180, takeovers=6, takeover_window=0.0, renew_sample=0.0)
     engine = Engine(SqlStore(DjangoDatabase(alias)), policy)
+    due = Engine(SqlStore(DjangoDatabase(alias)), policy)  # its clock jumps: every renew due
     raw = Raw(alias)
     devices = [Device(1, "phone"), Device(1, "laptop")]
-    seats = {n: Seat(n) for n in (1, 2, 3)}  # built once, like a caller's cached seat
+    seats = {n: Seat(n) for n in (1, 2, 3, 4, 5)}  # built once, like a caller's cached seat
     held = engine.check(seats[1], devices[0])
     assert isinstance(held, Acquired)
     token = held.lease.token
-    for seat in (2, 3):
+    for seat in (2, 3, 5):
         engine.check(seats[seat], devices[0])
+    renewing = due.check(seats[4], devices[0])
+    assert isinstance(renewing, Acquired)
     rows: list[tuple[str, float, float]] = []
 
     def engine_take_over(i: int) -> None:
@@ -136,12 +152,19 @@ def bench_database(alias: str, label: str) -> list[tuple[str, float, float]]:
     def raw_take_over(i: int) -> None:
         raw.take_over(3, devices[(i + 1) % 2].device)
 
-    raw_renew_generation = raw.run("read", [0.0, 1])[0][3]
+    def engine_renew_due(i: int) -> None:
+        due.store.offset += 91  # type: ignore[attr-defined]  # past half the TTL: it writes
+        assert isinstance(due.renew(renewing.lease.token, devices[0]), Held)
+
+    raw_generation = raw.run(raw.sql.read, {"shift": 0.0, "seat": 5})[0][3]
     measured = {
         "check": (lambda i: engine.check(seats[1], devices[0]), lambda i: raw.check(1)),
-        "renew": (
-            lambda i: engine.renew(token, devices[0]),
-            lambda i: raw.renew(1, raw_renew_generation, "phone"),
+        # A heartbeat's renewal with most of the TTL left: one read, no write.
+        "renew": (lambda i: engine.renew(token, devices[0]), lambda i: raw.check(1)),
+        # A renewal that is due: the fenced write, next to the raw write transaction.
+        "renew_due": (
+            engine_renew_due,
+            lambda i: raw.renew(5, raw_generation, "phone", float(i)),
         ),
         "take_over": (engine_take_over, raw_take_over),
     }
