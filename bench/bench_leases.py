@@ -29,7 +29,12 @@ SQLITE = ROOT / "var" / f"bench_leases_{os.getpid()}.sqlite3"
 POSTGRES = os.environ.get("KIOSCO_BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 SCHEMA = f"bench_leases_{os.getpid()}"
 ROUNDS = int(os.environ.get("KIOSCO_BENCH_ROUNDS", "5"))
-COUNTS = {"check": 1000, "renew": 1000, "renew_due": 500, "take_over": 200}  # per round (even: see take_over)
+COUNTS = {
+    "check": 1000,
+    "renew": 1000,
+    "renew_due": 500,
+    "take_over": 200,
+}  # per round (even: see take_over)
 
 
 def configure() -> None:
@@ -113,7 +118,9 @@ class Raw:
     def take_over(self, seat: int, device: str) -> None:
         rows = self.run(self.sql.read, {"shift": 0.0, "seat": seat})
         seen, now = rows[0][3], rows[0][0]
-        self.run(self.sql.count, {"seat": seat, "kind": "taken_over", "since": now, "limit": 6})
+        self.run(
+            self.sql.count_events, {"seat": seat, "kind": "taken_over", "since": now, "limit": 6}
+        )
         self.statement(self.begin)
         claim = {"shift": 0.0, "seat": seat, "slot": 0, "seen": seen, "device": device}
         claim |= {"reader": 1, "ttl": 180.0, "idle": 0.0, "only_if_vacant": 0, "stale_idle": 180.0}
@@ -178,7 +185,78 @@ def bench_database(alias: str, label: str) -> list[tuple[str, float, float]]:
     return rows
 
 
+# The process race suite at ten times the test suite's old size (10,000 takeovers,
+# 50 clients x 30 rounds): separate processes, each on its own connection, under both
+# isolation levels, the release paths racing the clients. No exception may reach a
+# caller; the checks are the test suite's (tests/leases/test_concurrency.py).
+RACE_TAKEOVERS = int(os.environ.get("KIOSCO_BENCH_RACE_TAKEOVERS", "100000"))
+RACE_ROUNDS = int(os.environ.get("KIOSCO_BENCH_RACE_ROUNDS", "300"))
+
+
+def race_target() -> str:
+    return psycopg.conninfo.make_conninfo(POSTGRES, options=f"-c search_path={SCHEMA}")
+
+
+def generations_logged_twice(seat: int) -> int:
+    """Per slot, lines that change a holder logged under a generation already seen."""
+    with psycopg.connect(race_target()) as conn:
+        row = conn.execute(
+            "SELECT COUNT(*) - COUNT(DISTINCT (slot, generation)) FROM leases_event "
+            "WHERE seat = %s AND kind IN ('acquired', 'taken_over', 'released')",
+            [seat],
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def check_race(race: dict[str, Any], seat: int, slots: int) -> list[str]:
+    from tests.leases.workers import most_believed_at_once
+
+    problems = [f"exception reached a caller: {e}" for e in race["errors"][:5]]
+    if race["sampled"]["most"] > slots or race["sampled"]["went_back"]:
+        problems.append(f"sampler saw {race['sampled']}")
+    if most_believed_at_once(race["intervals"]) > slots:
+        problems.append("more believed holders than slots")
+    if generations_logged_twice(seat):
+        problems.append("a generation logged twice")
+    return problems
+
+
+def bench_races() -> int:
+    from tests.leases import workers
+
+    failures = 0
+    print(f"\nPostgreSQL process races ({RACE_TAKEOVERS} takeovers, 50 clients x {RACE_ROUNDS})")
+    for n, isolation in enumerate(workers.isolation_levels("postgresql")):
+        seat = 1000 + 10 * n
+        started = time.perf_counter()
+        takeovers = workers.run_take_over_race(
+            "postgresql", race_target(), seat, RACE_TAKEOVERS, 4, isolation
+        )
+        took = time.perf_counter() - started
+        problems = check_race(takeovers, seat, 1)
+        started = time.perf_counter()
+        clients = workers.run_client_race(
+            "postgresql", race_target(), seat + 1, 2, RACE_ROUNDS, isolation, RACE_ROUNDS * 5
+        )
+        lasted = time.perf_counter() - started
+        problems += check_race(clients, seat + 1, 2)
+        if clients["outcomes"].get("Released", 0) != RACE_ROUNDS * 5:
+            problems.append("a release path lost its release")
+        failures += bool(problems)
+        for label, race, seconds in (("take_over", takeovers, took), ("clients", clients, lasted)):
+            calls = sum(race["outcomes"].values())
+            print(
+                f"  {isolation:<15} {label:<9} {calls:>7} calls in {seconds:6.1f} s; "
+                f"lost races absorbed: {race['races']} in the database, "
+                f"{race['conflicts']} uniqueness; {dict(race['outcomes'])}"
+            )
+        print(f"  {isolation:<15} {'PASS' if not problems else 'FAIL: ' + '; '.join(problems)}")
+    return failures
+
+
 def main() -> int:
+    from django.db import connections
+
     with psycopg.connect(POSTGRES, autocommit=True) as admin:
         admin.execute(f'CREATE SCHEMA "{SCHEMA}"')
     try:
@@ -189,9 +267,9 @@ def main() -> int:
             call_command("migrate", "leases", database=alias, verbosity=0)
         results = bench_database("default", "SQLite (WAL, file under var/)")
         results += bench_database("postgres", "PostgreSQL (local, scratch schema)")
+        connections["postgres"].close()  # the races' processes have their own
+        race_failures = bench_races() if RACE_TAKEOVERS else 0
     finally:
-        from django.db import connections
-
         connections.close_all()
         with psycopg.connect(POSTGRES, autocommit=True) as admin:
             admin.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
@@ -199,7 +277,7 @@ def main() -> int:
             Path(f"{SQLITE}{suffix}").unlink(missing_ok=True)
     worst = min(engine / raw for _, engine, raw in results)
     print(f"\nworst ratio {worst:.2f} (aim: at least 0.5)")
-    return 0
+    return 1 if race_failures else 0
 
 
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from kiosco.leases.timing import idle_limit_problem
 from kiosco.lib.client_ip import parse_trusted_proxies
 from kiosco.lib.email import email_settings
-from kiosco.leases.timing import idle_limit_problem
 from kiosco.lib.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent

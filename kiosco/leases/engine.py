@@ -200,7 +200,9 @@ class Engine:
         """The store's time and slots ``0..slots-1``; held slots past them freed first."""
         now, rows = self.store.read_seat(seat.id)
         if len(rows) < seat.slots:  # first use of the seat, or more slots since
-            self.store.create_slots(seat.id, seat.slots)
+            # Lost to another creator (under REPEATABLE READ a row it inserted since
+            # the snapshot fails the insert): the re-read sees its rows.
+            self._write("create", lambda: self.store.create_slots(seat.id, seat.slots))
             now, rows = self.store.read_seat(seat.id)
         if not rows or rows[-1].slot < seat.slots:
             return now, rows  # the usual case: rows 0..slots-1 and nothing past them
@@ -300,7 +302,11 @@ class Engine:
     # --- refusing ------------------------------------------------------------------
     @staticmethod
     def _named_by(row: SlotState, token: Token) -> bool:
-        return (row.seat, row.generation, row.device) == (token.seat, token.generation, token.device)
+        return (row.seat, row.generation, row.device) == (
+            token.seat,
+            token.generation,
+            token.device,
+        )
 
     def _displaced(self, row: SlotState, token: Token, now: float) -> Displaced | None:
         """``Displaced`` only to the device this slot was taken from, under exactly

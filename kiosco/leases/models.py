@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from kiosco.leases.events import LeaseTag
+
 
 class Slot(models.Model):
     """One lease slot of a seat. Never deleted by the engine: a release clears the
@@ -71,12 +73,10 @@ class Event(models.Model):
         db_table = "leases_event"
         indexes = [models.Index(fields=["seat", "kind", "at"], name="leases_event_seat_kind_at")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} seat {self.seat} slot {self.slot} gen {self.generation}"
+
     @property
     def tag(self) -> str:
         """The kind as the project's event tag (``seat:lease:<kind>``)."""
-        from kiosco.leases.events import LeaseTag
-
         return str(LeaseTag.of(self.kind))
-
-    def __str__(self) -> str:
-        return f"{self.kind} seat {self.seat} slot {self.slot} gen {self.generation}"

@@ -28,7 +28,9 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "WITH LOCKED")
 
 
 def writes(queries: CaptureQueriesContext) -> list[str]:
-    return [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(WRITES)]
+    return [
+        q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith(WRITES)
+    ]
 
 
 @pytest.mark.django_db
@@ -58,14 +60,14 @@ def test_it_renews_without_writing_while_more_than_half_the_ttl_is_left(lab: Lab
 
 
 def test_it_stamps_a_claim_and_its_line_with_the_time_of_the_write(lab: Lab) -> None:
-    engine, seat = hooked_engine(lab)
-    read_at = engine.store.read_seat(seat_id := new_seat_id())[0]
-    engine.store.before["claim"] = lambda: lab.advance(50)  # type: ignore[attr-defined]
+    engine, store = hooked_engine(lab)
+    read_at = store.read_seat(seat_id := new_seat_id())[0]
+    store.before["claim"] = lambda: lab.advance(50)
     result = engine.check(Seat(seat_id), Device(BOB, "phone"))
     assert isinstance(result, Acquired)
     assert result.lease.expires_at >= read_at + 50 + 180 - 1  # not the read's time
     if lab.kind == "memory":
-        line = next(e for e in engine.store.store.events if e.seat == seat_id)  # type: ignore[attr-defined]
+        line = next(e for e in store.store.events if e.seat == seat_id)
         at = line.at
     else:
         at = Event.objects.get(seat=seat_id, kind="acquired").at

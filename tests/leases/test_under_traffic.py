@@ -22,6 +22,7 @@ from tests.leases.test_concurrency import target
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 BOB, CAROL = 2, 3
+SESSION_LEVEL = "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL"
 POLICY = Policy(ttl=180, idle=180, takeovers=10**6, renew_sample=0.0)
 
 
@@ -204,7 +205,7 @@ def test_it_releases_after_commit_when_a_repeatable_read_snapshot_is_too_old(
     held = phone.check(seat, Device(BOB, "phone"))
     assert isinstance(held, Acquired)
     with connection.cursor() as cursor:
-        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute(f"{SESSION_LEVEL} REPEATABLE READ")
     try:
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
             with connection.cursor() as cursor:
@@ -215,4 +216,6 @@ def test_it_releases_after_commit_when_a_repeatable_read_snapshot_is_too_old(
         assert [row.device for row in phone.store.read_seat(seat.id)[1]] == [None]
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            cursor.execute(
+                "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED"
+            )

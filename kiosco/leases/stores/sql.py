@@ -76,7 +76,7 @@ class Statements(NamedTuple):
     renew: str
     vacate: str
     vacate_where: dict[tuple[str, ...], str]  # one text per filter, so each uses its index
-    count: str
+    count_events: str
     append: str
     append_once: str
 
@@ -123,8 +123,7 @@ def statements(vendor: str) -> Statements:
         ),
         renew=_locked_update(
             vendor,
-            f"{one} AND generation = %(generation)s AND device = %(device)s "
-            f"AND expires_at > {now}",
+            f"{one} AND generation = %(generation)s AND device = %(device)s AND expires_at > {now}",
             "slot",
             f"expires_at = {now} + %(ttl)s, input_at = {greatest}(input_at, {now} - %(idle)s)",
         ),
@@ -145,7 +144,7 @@ def statements(vendor: str) -> Statements:
             for names in RELEASE_FILTERS
         },
         # Counts no further than the limit, so a busy seat's long log costs nothing.
-        count="SELECT COUNT(*) FROM (SELECT 1 FROM leases_event WHERE seat = %(seat)s "
+        count_events="SELECT COUNT(*) FROM (SELECT 1 FROM leases_event WHERE seat = %(seat)s "
         "AND kind = %(kind)s AND at > %(since)s LIMIT %(limit)s) AS recent",
         append=f"INSERT INTO leases_event ({EVENT_COLUMNS}) "
         f"VALUES ({EVENT_VALUES.format(now=now)})",
@@ -170,9 +169,9 @@ class SqlStore:
         return float(rows[0][0]), [_row(r[1:]) for r in rows if r[1] is not None]
 
     def create_slots(self, seat: int, count: int) -> None:
-        with self.db.atomic():
-            for slot in range(count):  # in slot order, like every writer
-                self.db.fetch(self.sql.create, {"seat": seat, "slot": slot})
+        """In the caller's transaction (the engine's ``_write``), in slot order."""
+        for slot in range(count):
+            self.db.fetch(self.sql.create, {"seat": seat, "slot": slot})
 
     def claim(self, claim: Claim) -> SlotState | None:
         params = {
@@ -214,7 +213,7 @@ class SqlStore:
 
     def count_events(self, seat: int, kind: str, since: float, limit: int) -> int:
         params = {"seat": seat, "kind": kind, "since": since, "limit": limit}
-        return int(self.db.fetch(self.sql.count, params)[0][0])
+        return int(self.db.fetch(self.sql.count_events, params)[0][0])
 
     def append(self, events: Sequence[Event]) -> None:
         for event in events:
