@@ -14,8 +14,16 @@ from kiosco.live.app import application as live_application  # noqa: E402
 LIVE_PREFIX = "/live/"
 
 
-async def application(scope, receive, send):  # type: ignore[no-untyped-def]
-    if scope["type"] == "http" and scope["path"].startswith(LIVE_PREFIX):
-        await live_application(scope, receive, send)
-    else:
-        await django_application(scope, receive, send)
+def route(pages, live):  # type: ignore[no-untyped-def]
+    """``/live/`` to the live app, everything else to the pages."""
+
+    async def application(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] == "http" and scope["path"].startswith(LIVE_PREFIX):
+            await live(scope, receive, send)
+        else:
+            await pages(scope, receive, send)
+
+    return application
+
+
+application = route(django_application, live_application)

@@ -24,30 +24,36 @@ MAX_STREAMS_PER_DEVICE = 4  # tabs of one browser; past it a stream is refused (
 RETRY_SECONDS = 1.0  # after the transport failed, before subscribing again
 
 
+Stream = tuple[asyncio.AbstractEventLoop, "asyncio.Queue[Notice]"]
+
+
 class Hub:
     def __init__(self, subscribe: Callable[[], Subscription]) -> None:
         self._subscribe = subscribe
-        self._streams: dict[str, set[asyncio.Queue[Notice]]] = defaultdict(set)
-        self._loop: asyncio.AbstractEventLoop | None = None
+        # Each stream keeps the loop it lives on: the listener thread hands it notices
+        # through that loop (one loop per process in production, more in tests).
+        self._streams: dict[str, set[Stream]] = defaultdict(set)
         self._lock = threading.Lock()
+        self._listening = False
         self._ready = threading.Event()
 
     def open(self, device: str) -> asyncio.Queue[Notice] | None:
         """A queue of this device's notices, or None past ``MAX_STREAMS_PER_DEVICE``."""
         self._start_listening()
-        streams = self._streams[device]
-        if len(streams) >= MAX_STREAMS_PER_DEVICE:
-            return None
         queue: asyncio.Queue[Notice] = asyncio.Queue()
-        streams.add(queue)
+        with self._lock:
+            streams = self._streams[device]
+            if len(streams) >= MAX_STREAMS_PER_DEVICE:
+                return None
+            streams.add((asyncio.get_running_loop(), queue))
         return queue
 
     def close(self, device: str, queue: asyncio.Queue[Notice]) -> None:
-        streams = self._streams.get(device)
-        if streams is not None:
-            streams.discard(queue)
+        with self._lock:
+            streams = self._streams.get(device, set())
+            streams.difference_update({s for s in streams if s[1] is queue})
             if not streams:
-                del self._streams[device]
+                self._streams.pop(device, None)
 
     def stream_count(self) -> int:
         return sum(len(streams) for streams in self._streams.values())
@@ -58,9 +64,9 @@ class Hub:
 
     def _start_listening(self) -> None:
         with self._lock:
-            if self._loop is not None:
+            if self._listening:
                 return
-            self._loop = asyncio.get_running_loop()
+            self._listening = True
         threading.Thread(target=self._listen, name="kiosco-live-hub", daemon=True).start()
 
     def _listen(self) -> None:
@@ -80,12 +86,14 @@ class Hub:
                 subscription.close()
 
     def _pump(self, subscription: Subscription) -> None:
-        assert self._loop is not None
         while True:
             notice = subscription.get(timeout=1.0)
             if notice is not None:
-                self._loop.call_soon_threadsafe(self._deliver, notice)
+                self._deliver(notice)
 
     def _deliver(self, notice: Notice) -> None:
-        for queue in self._streams.get(notice.device, ()):
-            queue.put_nowait(notice)
+        with self._lock:
+            streams = list(self._streams.get(notice.device, ()))
+        for loop, queue in streams:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(queue.put_nowait, notice)

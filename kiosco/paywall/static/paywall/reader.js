@@ -126,6 +126,23 @@
         dialog.show();
       }
     });
+    // A modal dialog makes the page inert, but Tab past its last control would leave
+    // for the browser's own bar: wrap around instead, so focus stays in the dialog.
+    dialog.addEventListener("keydown", function (event) {
+      if (event.key !== "Tab") {
+        return;
+      }
+      var controls = dialog.querySelectorAll("button, a[href], input:not([type=hidden])");
+      var first = controls[0];
+      var last = controls[controls.length - 1];
+      if (event.shiftKey && document.activeElement === first) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && document.activeElement === last) {
+        event.preventDefault();
+        first.focus();
+      }
+    });
   }
 
   function startStream() {
