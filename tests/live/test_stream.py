@@ -154,3 +154,29 @@ def test_the_hub_hands_a_notice_only_to_the_device_it_names_and_bounds_streams()
     [(notice, refused, phone_pending)] = outcome
     assert notice.device == LAPTOP and notice.reason == "taken_over"
     assert refused and phone_pending == 0
+
+
+def test_the_embedded_server_routes_live_streams_to_the_live_app(tmp_path):
+    """`make run`'s one process: pages and /live/ on one port."""
+    port = _free_port()
+    env = dict(
+        os.environ, KIOSCO_SECRET_KEY="s" * 40, KIOSCO_DEBUG="1", KIOSCO_VAR_DIR=str(tmp_path)
+    )
+    env.pop("DATABASE_URL", None)
+    command = [sys.executable, "-m", "kiosco.cli", "serve", "--embedded", "--no-worker"]
+    server = subprocess.Popen([*command, "--port", str(port)], env=env, stdout=subprocess.DEVNULL)
+    try:
+        answers: dict[str, bytes] = {}
+        for _ in range(150):  # bounded: 30 s to answer
+            try:
+                for path in ("/live/healthz", "/healthz/live"):
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as r:
+                        answers[path] = r.read()
+                break
+            except OSError:
+                assert server.poll() is None, "the embedded server exited"
+                time.sleep(0.2)
+        assert answers == {"/live/healthz": b"ok 0 streams", "/healthz/live": b"ok"}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

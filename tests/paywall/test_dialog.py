@@ -207,3 +207,12 @@ def test_a_password_change_frees_the_slot_and_the_next_request_gets_no_body(
 
     assert laptop.cookies["kiosco_device"].value not in holders(seat)
     assert SECRET not in read(laptop, article)
+
+
+def test_it_speaks_spanish_to_a_spanish_interface(people, article, device):
+    laptop, phone = device(people.alice), device(people.alice)
+    read(laptop, article)
+    html = phone.get(article.get_absolute_url(), headers={"accept-language": "es"}).content.decode()
+    assert "Su suscripción se está leyendo en otro dispositivo" in html
+    assert "un solo dispositivo a la vez" in html
+    assert "Seguir leyendo aquí" in html and SECRET not in html
