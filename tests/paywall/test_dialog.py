@@ -216,3 +216,16 @@ def test_it_speaks_spanish_to_a_spanish_interface(people, article, device):
     assert "Su suscripción se está leyendo en otro dispositivo" in html
     assert "un solo dispositivo a la vez" in html
     assert "Seguir leyendo aquí" in html and SECRET not in html
+
+
+def test_the_dialog_leads_each_reader_to_their_own_way_of_sharing(people, article, device):
+    expected = {
+        people.alice: ('href="/subscription/upgrade/"', 'href="/plans/#plan-business"'),
+        people.bob: ('href="/subscription/"', 'href="/plans/#plan-business"'),  # invites
+        people.dave: ('href="/subscription/upgrade/"', 'href="/org/acme/"'),  # buys seats
+    }
+    for reader, (share, seats) in expected.items():
+        first, second = device(reader), device(reader)
+        read(first, article)
+        html = read(second, article)
+        assert share in html and seats in html, reader.email
