@@ -150,3 +150,19 @@ def _released(release: Callable[[], Released | Refused]) -> int:
 def _release_after_commit(release: Callable[[], Released | Refused]) -> None:
     if isinstance(release(), Refused):
         log.error("lease release: lost every race again after commit; the TTL ends it")
+
+
+def takeovers_allowed_again_at(seat_id: int) -> float:
+    """When the seat's takeover limit lets the next "continue reading here" through
+    (store clock, seconds since the epoch): once the oldest takeover counted in the
+    window has left it. The dialog tells a refused reader this time."""
+    from kiosco.leases.models import Event
+
+    policy = app_settings.policy()
+    now, _ = store().read_seat(seat_id)
+    counted = (
+        Event.objects.filter(seat=seat_id, kind="taken_over", at__gt=now - policy.takeover_window)
+        .order_by("-at")
+        .values_list("at", flat=True)[: policy.takeovers]
+    )
+    return min(counted, default=now - policy.takeover_window) + policy.takeover_window
