@@ -61,6 +61,7 @@ from typing import TypeVar
 
 from kiosco.leases import events
 from kiosco.leases.events import LeaseTag
+from kiosco.leases.releasing import RACES, Releasing
 from kiosco.leases.results import (
     Acquired,
     Busy,
@@ -71,28 +72,26 @@ from kiosco.leases.results import (
     Notify,
     Policy,
     Refused,
-    Released,
     Result,
     Seat,
     Token,
 )
 from kiosco.leases.results import Holder as Holder  # re-exported: callers import
 from kiosco.leases.results import Lease as Lease  # every lease value from here
+from kiosco.leases.results import Released as Released
 from kiosco.leases.stores import Claim, Event, LeaseStore, SlotState, StoreConflict, StoreRace
 
 RACE_RETRIES = 3  # a loser re-reads at most this often before Refused("contended")
-RELEASE_RETRIES = 8  # a release path retries a lost race this often
 # Input counts as "more recent" only past this many seconds: the latency between the
 # page's idle measure and the store's clock must not move a slot or cost a write.
 INPUT_MARGIN = 1.0
 CONFLICTS: Counter[str] = Counter()  # uniqueness conflicts per operation, since start
-RACES: Counter[str] = Counter()  # deadlocks and serialization failures per operation
 log = logging.getLogger("kiosco.leases")
 T = TypeVar("T")
 
 
 @dataclass
-class Engine:
+class Engine(Releasing):
     """The operations. Time is always the store's (``now`` from ``read_seat``)."""
 
     store: LeaseStore
@@ -163,37 +162,6 @@ class Engine:
             now, rows = self.store.read_seat(token.seat)  # it lapsed or raced: why?
             row = next((r for r in rows if r.slot == token.slot), None)
         return self._why_not_renewed(token, me, now, row)
-
-    def release(self, token: Token, reason: str = "released") -> Released | Refused:
-        """The holder lets go (page hidden or closed). Fenced like ``renew``."""
-
-        def vacate() -> list[SlotState]:
-            row = self.store.vacate(token.seat, token.slot, token.generation, token.device)
-            if row is None:
-                return []
-            self.store.append([events.released(row, reason)])
-            return [row]
-
-        freed = self._retried(vacate)
-        if freed is None:
-            return Refused("contended")
-        return Released(1) if freed else Refused("stale_generation")
-
-    def release_all(self, reader: int, reason: str) -> Released | Refused:
-        """Password change, account deletion: every slot any device of ``reader`` holds."""
-        return self._release_where(reason, reader=reader)
-
-    def release_device(self, reader: int, device: str, reason: str) -> Released | Refused:
-        return self._release_where(reason, reader=reader, device=device)
-
-    def release_seat(self, seat: int, reason: str) -> Released | Refused:
-        """Seat revoked or subscription ended: every slot of the seat."""
-        return self._release_where(reason, seat=seat)
-
-    def shrink(self, seat: int, slots: int) -> Released | Refused:
-        """The seat now has ``slots`` (a downgrade): free every slot past them, now,
-        so "never more than N" holds from the moment the plan changed."""
-        return self._release_where("seat_shrunk", seat=seat, from_slot=slots)
 
     # --- reading -------------------------------------------------------------------
     def _read(self, seat: Seat) -> tuple[float, list[SlotState]]:
@@ -368,27 +336,6 @@ class Engine:
         kind = LeaseTag.TAKEN_OVER.kind
         return self.store.count_events(seat.id, kind, since, limit) >= limit
 
-    # --- releasing -----------------------------------------------------------------
-    def _release_where(self, reason: str, **where: int | str) -> Released | Refused:
-        def vacate() -> list[SlotState]:
-            rows = self.store.vacate_where(**where)  # type: ignore[arg-type]
-            if rows:
-                self.store.append([events.released(row, reason) for row in rows])
-            return rows
-
-        freed = self._retried(vacate)
-        if freed is None:
-            return Refused("contended")
-        self._tell(freed, reason)
-        return Released(len(freed))
-
-    def _tell(self, freed: Sequence[SlotState], reason: str) -> None:
-        for row in freed:
-            assert row.previous_device is not None
-            self.notify(
-                Notice(row.seat, row.slot, row.generation, row.previous_device, None, reason)
-            )
-
     # --- writing -------------------------------------------------------------------
     def _write(self, operation: str, write: Callable[[], T]) -> T | None:
         """``write`` in one store transaction; ``None`` when a uniqueness conflict, a
@@ -403,20 +350,6 @@ class Engine:
         except StoreRace as error:
             RACES[operation] += 1
             log.info("lease %s: lost a race in the database, rolled back: %s", operation, error)
-        return None
-
-    def _retried(self, write: Callable[[], list[SlotState]]) -> list[SlotState] | None:
-        """A release path: a lost race is retried (a password change must not leave a
-        lease); ``None`` only if every retry lost. No uniqueness conflict can happen
-        here (freeing a slot sets ``device`` to NULL): one would be a bug, and raises."""
-        for _ in range(RELEASE_RETRIES):
-            try:
-                with self.store.atomic():
-                    return write()
-            except StoreRace as error:
-                RACES["release"] += 1
-                log.info("lease release: lost a race in the database, retrying: %s", error)
-        log.error("lease release: lost %d races in a row, gave up", RELEASE_RETRIES)
         return None
 
     def _renew(self, token: Token, me: Device) -> SlotState | None:
