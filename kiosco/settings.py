@@ -362,9 +362,7 @@ KIOSCO_NEWSLETTER_DKIM_DOMAIN = env_str("KIOSCO_NEWSLETTER_DKIM_DOMAIN", "")
 KIOSCO_NEWSLETTER_UNSUBSCRIBE_MAILTO = env_str("KIOSCO_NEWSLETTER_UNSUBSCRIBE_MAILTO", "")
 # Bounce and complaint webhook: the Kiosco-Signature HMAC scheme of the billing webhook.
 KIOSCO_NEWSLETTER_WEBHOOK_SECRET = env_str("KIOSCO_NEWSLETTER_WEBHOOK_SECRET", "")
-KIOSCO_NEWSLETTER_WEBHOOK_TOLERANCE = env_int(
-    "KIOSCO_NEWSLETTER_WEBHOOK_TOLERANCE", 300, minimum=1
-)
+KIOSCO_NEWSLETTER_WEBHOOK_TOLERANCE = env_int("KIOSCO_NEWSLETTER_WEBHOOK_TOLERANCE", 300, minimum=1)
 # Rate limits of the newsletter, by name, in allauth's "amount/period/per" form, counted
 # by allauth's limiter (they fail open and count it, like the account ones).
 KIOSCO_NEWSLETTER_RATE_LIMITS = {

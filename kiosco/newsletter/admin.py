@@ -34,8 +34,16 @@ class SubscriberAdmin(admin.ModelAdmin):
     list_display = ["email", "language", "status", "created_at", "confirmed_at"]
     list_filter = ["language", "status"]
     search_fields = ["email"]
-    readonly_fields = ["email", "language", "reader", "status", "created_at", "confirmed_at",
-                       "unsubscribed_at", "mailed_at"]  # fmt: skip
+    readonly_fields = [
+        "email",
+        "language",
+        "reader",
+        "status",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+        "mailed_at",
+    ]
     inlines = [ConsentInline]
 
 
@@ -49,14 +57,29 @@ class SuppressionAdmin(admin.ModelAdmin):
 class IssueAdmin(admin.ModelAdmin):
     list_display = ["subject", "language", "status", "progress_bar", "created_at"]
     list_filter = ["language", "status"]
-    fields = ["language", "subject", "intro", "status", "period_start", "period_end",
-              "article_list", "progress_bar", "editor_links"]  # fmt: skip
-    readonly_fields = ["status", "period_start", "period_end", "article_list", "progress_bar",
-                       "editor_links"]  # fmt: skip
+    fields = [
+        "language",
+        "subject",
+        "intro",
+        "status",
+        "period_start",
+        "period_end",
+        "article_list",
+        "progress_bar",
+        "editor_links",
+    ]
+    readonly_fields = [
+        "status",
+        "period_start",
+        "period_end",
+        "article_list",
+        "progress_bar",
+        "editor_links",
+    ]
 
-    def get_fields(self, request: HttpRequest, obj: Issue | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Issue | None = None) -> Any:
         # A new issue is only a language: the service composes the week's articles.
-        return ["language"] if obj is None else list(self.fields)
+        return ["language"] if obj is None else self.fields
 
     def save_model(self, request: HttpRequest, obj: Issue, form: Any, change: bool) -> None:
         if change:
@@ -80,25 +103,41 @@ class IssueAdmin(admin.ModelAdmin):
         done = counts["sent"] + counts["skipped"] + counts["failed"]
         return format_html(
             '<progress max="{}" value="{}"></progress> {} / {} ({} {}, {} {}, {} {})',
-            counts["total"] or 1, done, done, counts["total"], counts["sent"], _("sent"),
-            counts["failed"], _("refused"), counts["claimed"], _("interrupted or in flight"),
-        )  # fmt: skip
+            counts["total"] or 1,
+            done,
+            done,
+            counts["total"],
+            counts["sent"],
+            _("sent"),
+            counts["failed"],
+            _("refused"),
+            counts["claimed"],
+            _("interrupted or in flight"),
+        )
 
     @admin.display(description=_("Editor"))
     def editor_links(self, obj: Issue) -> str:
         return format_html(
             '<a href="{}" target="_blank">{}</a> · <a href="{}">{}</a>',
-            reverse("admin:newsletter_issue_preview", args=[obj.pk]), _("Preview"),
-            reverse("admin:newsletter_issue_send", args=[obj.pk]), _("Test or send"),
-        )  # fmt: skip
+            reverse("admin:newsletter_issue_preview", args=[obj.pk]),
+            _("Preview"),
+            reverse("admin:newsletter_issue_send", args=[obj.pk]),
+            _("Test or send"),
+        )
 
     def get_urls(self) -> list[URLPattern]:
         own = [
-            path("<int:pk>/preview/", self.admin_site.admin_view(self.preview),
-                 name="newsletter_issue_preview"),
-            path("<int:pk>/send/", self.admin_site.admin_view(self.send),
-                 name="newsletter_issue_send"),
-        ]  # fmt: skip
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview),
+                name="newsletter_issue_preview",
+            ),
+            path(
+                "<int:pk>/send/",
+                self.admin_site.admin_view(self.send),
+                name="newsletter_issue_send",
+            ),
+        ]
         return own + super().get_urls()
 
     def preview(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -121,7 +160,14 @@ class IssueAdmin(admin.ModelAdmin):
             if not ratelimit.allow(request, "test_send"):
                 return render(request, "429.html", status=429)
             issues.send_test(issue, form.cleaned_data["address"])
-            messages.success(request, _("Test sent to %(a)s.") % {"a": form.cleaned_data["address"]})
-        context = {**self.admin_site.each_context(request), "issue": issue, "form": form,
-                   "progress": issues.progress(issue), "opts": self.model._meta}  # fmt: skip
+            messages.success(
+                request, _("Test sent to %(a)s.") % {"a": form.cleaned_data["address"]}
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "issue": issue,
+            "form": form,
+            "progress": issues.progress(issue),
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "newsletter/admin_send.html", context)

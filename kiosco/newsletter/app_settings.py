@@ -47,9 +47,9 @@ def dkim_domain() -> str:
     """The signing domain: the setting, or the From address's domain."""
     from email.utils import parseaddr
 
-    return str(settings.KIOSCO_NEWSLETTER_DKIM_DOMAIN) or parseaddr(from_email())[1].rsplit(
-        "@", 1
-    )[-1]
+    return (
+        str(settings.KIOSCO_NEWSLETTER_DKIM_DOMAIN) or parseaddr(from_email())[1].rsplit("@", 1)[-1]
+    )
 
 
 def from_email() -> str:

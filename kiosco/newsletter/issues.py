@@ -141,7 +141,8 @@ def _skip(delivery_id: int) -> None:
 
 def _finish(delivery_id: int, status: str, error: str = "") -> None:
     Delivery.objects.filter(pk=delivery_id).update(
-        status=status, sent_at=timezone.now() if status == Delivery.Status.SENT else None,
+        status=status,
+        sent_at=timezone.now() if status == Delivery.Status.SENT else None,
         error=error[:300],
     )
 

@@ -122,9 +122,7 @@ class Delivery(models.Model):
         FAILED = "failed", _("Refused by the mail server")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="deliveries")
-    subscriber = models.ForeignKey(
-        Subscriber, on_delete=models.CASCADE, related_name="deliveries"
-    )
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -140,7 +140,9 @@ def _reader_owning(email: str) -> Reader | None:
 
 def _set_status(subscriber: Subscriber, status: str) -> Subscriber:
     subscriber.status = status
-    subscriber.unsubscribed_at = timezone.now() if status == Subscriber.Status.UNSUBSCRIBED else None
+    subscriber.unsubscribed_at = (
+        timezone.now() if status == Subscriber.Status.UNSUBSCRIBED else None
+    )
     subscriber.save(update_fields=["status", "unsubscribed_at"])
     record(f"newsletter:subscriber:{status}", reader=subscriber.reader, list=subscriber.language)
     return subscriber

@@ -101,9 +101,11 @@ def week(db: None) -> dict[str, Article]:
 
 def confirmed(email: str, language: str = "en") -> Subscriber:
     return Subscriber.objects.create(
-        email=email, language=language, status=Subscriber.Status.CONFIRMED,
+        email=email,
+        language=language,
+        status=Subscriber.Status.CONFIRMED,
         confirmed_at=timezone.now(),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture

@@ -57,7 +57,10 @@ def test_each_recipient_gets_their_own_links_and_message_id(week, smtp_server):
     confirmed("ann@example.org")
     confirmed("ben@example.org")
     _send(issues.compose_issue("en"))
-    ann, ben = smtp_server.wait_for(to="ann@example.org"), smtp_server.wait_for(to="ben@example.org")
+    ann, ben = (
+        smtp_server.wait_for(to="ann@example.org"),
+        smtp_server.wait_for(to="ben@example.org"),
+    )
     assert str(ann["To"]) == "ann@example.org"
     assert ann["Message-ID"] != ben["Message-ID"]
     assert ann["List-Unsubscribe"] != ben["List-Unsubscribe"]

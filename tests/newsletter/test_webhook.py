@@ -25,9 +25,11 @@ def _post(client, event: dict, timestamp: int | None = None, secret: str = SECRE
     body = json.dumps(event).encode()
     header = sign(body, secret, timestamp or int(time.time()))
     return client.post(
-        "/newsletter/webhook/", body, content_type="application/json",
+        "/newsletter/webhook/",
+        body,
+        content_type="application/json",
         HTTP_KIOSCO_SIGNATURE=header,
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.django_db

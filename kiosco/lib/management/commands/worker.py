@@ -74,8 +74,8 @@ def run_queued_tasks() -> None:
     """Run every task waiting in the database queue, then return (the loop goes on with
     the periodic jobs). django-tasks-db's own worker does the claiming and the
     bookkeeping; `batch` makes it stop when the queue is empty."""
-    from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks.utils import get_random_id
+    from django_tasks_db.management.commands.db_worker import Worker
 
     worker = Worker(
         queue_names=["*"],
