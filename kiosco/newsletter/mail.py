@@ -81,7 +81,8 @@ class IssueTemplate:
 
     def for_recipient(self, subscriber: Subscriber, delivery_id: int) -> bytes:
         token = subscriber_token(subscriber).encode()
-        address = sanitize_address(subscriber.email, "utf-8").encode("ascii")
+        email = subscriber.email  # validated on the way in: no CR, LF or comma
+        address = (email if email.isascii() else sanitize_address(email, "utf-8")).encode()
         domain = app_settings.dkim_domain() or "kiosco.invalid"
         message_id = f"delivery{delivery_id}.{secrets.token_hex(6)}@{domain}".encode()
         raw = (
