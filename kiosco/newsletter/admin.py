@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from kiosco.newsletter import issues, ratelimit
@@ -92,10 +92,8 @@ class IssueAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Articles"))
     def article_list(self, obj: Issue) -> str:
-        return format_html(
-            "<ol>{}</ol>",
-            format_html("".join(format_html("<li>{}</li>", i["headline"]) for i in obj.items)),
-        )
+        items = format_html_join("", "<li>{}</li>", ((i["headline"],) for i in obj.items))
+        return format_html("<ol>{}</ol>", items)
 
     @admin.display(description=_("Progress"))
     def progress_bar(self, obj: Issue) -> str:
