@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from typing import Any
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
@@ -145,7 +146,7 @@ class _Rows:
         )
         self.skip_sql = f"UPDATE {delivery} SET status = %s WHERE id = %s AND status = %s"
 
-    def _now(self) -> object:
+    def _now(self) -> Any:
         return connection.ops.adapt_datetimefield_value(timezone.now())
 
     def claim(self, delivery_id: int) -> bool:
@@ -161,7 +162,7 @@ class _Rows:
 
     def skip(self, delivery_id: int) -> None:
         with connection.cursor() as cursor:
-            params = [Delivery.Status.SKIPPED, delivery_id, Delivery.Status.PENDING]
+            params: list[Any] = [Delivery.Status.SKIPPED, delivery_id, Delivery.Status.PENDING]
             cursor.execute(self.skip_sql, params)
 
 
