@@ -3,9 +3,12 @@ HEAD without changing anything (mail scanners follow links); only a POST acts.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -19,6 +22,17 @@ from kiosco.subscriptions.billing.base import BadEvent
 from kiosco.subscriptions.billing.webhook import HEADER
 
 LIST_CODES = [code for code, _ in LANGUAGES]
+
+
+def _in_list_language(
+    request: HttpRequest, language: str, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    """A page about one list, in that list's language (the article's, not the
+    browser's): the reader signed up from a Spanish article, they read Spanish."""
+    with translation.override(language):
+        response = render(request, template, context)
+    response.headers["Content-Language"] = language
+    return response
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
@@ -49,10 +63,10 @@ def signup(request: HttpRequest) -> HttpResponse:
     language = form.cleaned_data["language"]
     if signed_in:
         services.subscribe_reader(request.user, language, evidence)  # type: ignore[arg-type]
-        return render(request, "newsletter/subscribed.html", {"language": language})
+        return _in_list_language(request, language, "newsletter/subscribed.html", {})
     services.sign_up(email, language, evidence)
     # The same page whether the address is new, waiting, subscribed or gone.
-    return render(request, "newsletter/check_inbox.html", {"language": language})
+    return _in_list_language(request, language, "newsletter/check_inbox.html", {})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -62,11 +76,15 @@ def confirm(request: HttpRequest, key: str) -> HttpResponse:
     try:
         if request.method == "POST":
             subscriber = services.confirm_subscription(key, services.evidence_from(request))
-            return render(request, "newsletter/confirmed.html", {"subscriber": subscriber})
+            context = {"subscriber": subscriber}
+            return _in_list_language(
+                request, subscriber.language, "newsletter/confirmed.html", context
+            )
         subscriber = services.peek_opt_in(key)
     except confirmation.ConfirmationError as error:
         return confirmation.error_response(request, error)
-    return render(request, "newsletter/confirm.html", {"subscriber": subscriber, "key": key})
+    context = {"subscriber": subscriber, "key": key}
+    return _in_list_language(request, subscriber.language, "newsletter/confirm.html", context)
 
 
 # One-click unsubscribe (RFC 8058): mail clients POST "List-Unsubscribe=One-Click" to
@@ -81,9 +99,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return confirmation.error_response(request, confirmation.ConfirmationMalformed(token))
     if request.method == "POST":
         services.unsubscribe(subscriber)
-        return render(request, "newsletter/unsubscribed.html", {"subscriber": subscriber})
+        context = {"subscriber": subscriber}
+        return _in_list_language(
+            request, subscriber.language, "newsletter/unsubscribed.html", context
+        )
     context = {"subscriber": subscriber, "token": token}
-    return render(request, "newsletter/unsubscribe.html", context)
+    return _in_list_language(request, subscriber.language, "newsletter/unsubscribe.html", context)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -96,7 +117,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_valid():
             subscriber = _apply(subscriber, form.cleaned_data["action"])
     context = {"subscriber": subscriber, "token": token}
-    return render(request, "newsletter/preferences.html", context)
+    return _in_list_language(request, subscriber.language, "newsletter/preferences.html", context)
 
 
 def _apply(subscriber: Subscriber, action: str) -> Subscriber:
