@@ -27,6 +27,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kiosco.newsletter import app_settings
@@ -60,7 +61,8 @@ def compose_issue(language: str, end: datetime | None = None, intro: str = "") -
         for article in published_between(language, start, end)
     ]
     with translation.override(language):
-        subject = _("This week in %(date)s") % {"date": end.strftime("%Y-%m-%d")}
+        day = date_format(timezone.localtime(end), "DATE_FORMAT")
+        subject = _("The week to %(date)s") % {"date": day}
     return Issue.objects.create(
         language=language,
         subject=subject,

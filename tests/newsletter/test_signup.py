@@ -11,6 +11,7 @@ from django.test import Client
 
 from kiosco.lib.models import Confirmation
 from kiosco.newsletter.models import Consent, Subscriber
+from tests.newsletter.conftest import confirmed
 from tests.support.personas import make_reader
 from tests.support.smtp import links
 
@@ -83,8 +84,6 @@ def test_it_keeps_a_consent_record_with_a_truncated_address(client, week, smtp_s
 @pytest.mark.django_db
 def test_it_answers_the_same_whether_or_not_the_address_is_subscribed(client, week):
     make_reader("someone@example.org", None)
-    from tests.newsletter.conftest import confirmed
-
     confirmed("known@example.org")
     known = _sign_up(client, "known@example.org")
     unknown = _sign_up(client, "unknown@example.org")
@@ -94,8 +93,6 @@ def test_it_answers_the_same_whether_or_not_the_address_is_subscribed(client, we
 
 @pytest.mark.django_db
 def test_a_subscribed_address_gets_a_notice_not_a_second_subscription(client, smtp_server, commit):
-    from tests.newsletter.conftest import confirmed
-
     confirmed("known@example.org")
     with commit():
         _sign_up(client, "known@example.org")
