@@ -76,7 +76,7 @@ def confirm(request: HttpRequest, key: str) -> HttpResponse:
     try:
         if request.method == "POST":
             subscriber = services.confirm_subscription(key, services.evidence_from(request))
-            context = {"subscriber": subscriber}
+            context: dict[str, Any] = {"subscriber": subscriber}
             return _in_list_language(
                 request, subscriber.language, "newsletter/confirmed.html", context
             )
@@ -99,12 +99,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return confirmation.error_response(request, confirmation.ConfirmationMalformed(token))
     if request.method == "POST":
         services.unsubscribe(subscriber)
-        context = {"subscriber": subscriber}
+        context: dict[str, Any] = {"subscriber": subscriber}
         return _in_list_language(
             request, subscriber.language, "newsletter/unsubscribed.html", context
         )
-    context = {"subscriber": subscriber, "token": token}
-    return _in_list_language(request, subscriber.language, "newsletter/unsubscribe.html", context)
+    page: dict[str, Any] = {"subscriber": subscriber, "token": token}
+    return _in_list_language(request, subscriber.language, "newsletter/unsubscribe.html", page)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -116,7 +116,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         form = PreferencesForm(request.POST)
         if form.is_valid():
             subscriber = _apply(subscriber, form.cleaned_data["action"])
-    context = {"subscriber": subscriber, "token": token}
+    context: dict[str, Any] = {"subscriber": subscriber, "token": token}
     return _in_list_language(request, subscriber.language, "newsletter/preferences.html", context)
 
 
