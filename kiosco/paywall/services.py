@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,7 +56,6 @@ class Reading:
     holder_label: str = ""  # the other device, as its reader knows it
     since: datetime | None = None  # Busy: when it started; Displaced: when it took over
     retry_at: datetime | None = None  # rate limited: when "continue" works again
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def clamp_idle(value: Any) -> float:
@@ -141,15 +140,7 @@ def _with_refusal(request: HttpRequest, reading: Reading) -> Reading:
     refusal = request.session.pop(app_settings.REFUSAL_SESSION_KEY, None)
     if not refusal:
         return reading
-    retry_at = datetime.fromtimestamp(float(refusal["retry_at"]), tz=UTC)
-    return Reading(
-        RATE_LIMITED,
-        reading.entitlements,
-        reading.token,
-        reading.holder_label,
-        reading.since,
-        retry_at,
-    )
+    return replace(reading, state=RATE_LIMITED, retry_at=_when(float(refusal["retry_at"])))
 
 
 def keep_token(request: HttpRequest, reading: Reading) -> Callable[[HttpResponse], None]:

@@ -207,3 +207,25 @@ def test_a_password_change_frees_the_slot_and_the_next_request_gets_no_body(
 
     assert laptop.cookies["kiosco_device"].value not in holders(seat)
     assert SECRET not in read(laptop, article)
+
+
+def test_it_speaks_spanish_to_a_spanish_interface(people, article, device):
+    laptop, phone = device(people.alice), device(people.alice)
+    read(laptop, article)
+    html = phone.get(article.get_absolute_url(), headers={"accept-language": "es"}).content.decode()
+    assert "Su suscripción se está leyendo en otro dispositivo" in html
+    assert "un solo dispositivo a la vez" in html
+    assert "Seguir leyendo aquí" in html and SECRET not in html
+
+
+def test_the_dialog_leads_each_reader_to_their_own_way_of_sharing(people, article, device):
+    expected = {
+        people.alice: ('href="/subscription/upgrade/"', 'href="/plans/#plan-business"'),
+        people.bob: ('href="/subscription/"', 'href="/plans/#plan-business"'),  # invites
+        people.dave: ('href="/subscription/upgrade/"', 'href="/org/acme/"'),  # buys seats
+    }
+    for reader, (share, seats) in expected.items():
+        first, second = device(reader), device(reader)
+        read(first, article)
+        html = read(second, article)
+        assert share in html and seats in html, reader.email

@@ -43,6 +43,9 @@ class Command(BaseCommand):
             str(options["port"]),
             "--workers",
             str(max(1, options["workers"])),
+            # Open live streams never end by themselves: past this, stop the workers.
+            "--workers-kill-timeout",
+            "10",
             "--no-ws",
             "--log-level",
             "warning",
