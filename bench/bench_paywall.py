@@ -400,16 +400,14 @@ async def hold_streams(port: int, held: list[tuple[str, str]]) -> list:
             f"GET /live/lease HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             f"Cookie: kiosco_device={device}; kiosco_lease={token}\r\n\r\n".encode()
         )
-        while not (line := await asyncio.wait_for(reader.readline(), TIMEOUT)).startswith(
-            b"retry:"
-        ):
+        while not (line := await asyncio.wait_for(reader.readline(), 60)).startswith(b"retry:"):
             if not line:
                 raise SystemExit("a stream closed before its retry: line")
         return writer
 
     writers = []
-    for start in range(0, len(held), 50):  # bounded concurrency while connecting
-        writers += await asyncio.gather(*(one(*pair) for pair in held[start : start + 50]))
+    for start in range(0, len(held), 20):  # bounded concurrency while connecting
+        writers += await asyncio.gather(*(one(*pair) for pair in held[start : start + 20]))
     return writers
 
 
