@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "kiosco.subscriptions",
     "kiosco.paywall",
     "kiosco.live",
+    "kiosco.insights",
 ]
 
 MIDDLEWARE = [
