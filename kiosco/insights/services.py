@@ -11,7 +11,6 @@ nothing past the seat lookup; anonymous ones nothing at all.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -20,29 +19,18 @@ from django.core.cache import cache
 from django.db import transaction
 
 from kiosco.insights import app_settings
-from kiosco.insights.ladder import Decision, Facts, Takeover, decide
+from kiosco.insights.ladder import Decision, Facts, decide
+from kiosco.insights.log import TAKEOVER_KINDS, takeovers_from_rows
 from kiosco.leases.models import Event
 from kiosco.readers import events
 from kiosco.readers.models import SecurityEvent
 from kiosco.subscriptions.models import Seat
 
-# The lease log's name for a takeover, old and new (the leases app is moving its kinds
-# to typed tags): the one line to touch when it changes.
-TAKEOVER_KINDS = ("taken_over", "seat:lease:taken_over")
 PASSWORD_TAGS = ("account:password:changed", "account:password:reset")
 PLAN_TAGS = ("subscription:plan:changed",)
 RESET_TAGS = PASSWORD_TAGS + PLAN_TAGS
 NOTICE_ON = "insights:notice:shown"
 NOTICE_OFF = "insights:notice:cleared"
-
-
-def takeovers_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Takeover]:
-    """Plain log rows (kind, at, idle_of_displaced, device, from_device) → takeovers."""
-    return [
-        Takeover(row["at"], row["idle_of_displaced"], row["device"] or "", row["from_device"] or "")
-        for row in rows
-        if row["kind"] in TAKEOVER_KINDS
-    ]
 
 
 def facts_for_seat(seat: Seat, now: float) -> Facts:
