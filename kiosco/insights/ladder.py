@@ -29,6 +29,13 @@ class LadderPolicy:
     window: float = 7 * DAY  # ... inside this window turn the notice on
     quiet: float = 14 * DAY  # this long with no contested collision turns it off
     counting: str = CONTESTED  # or ANY
+    # One argument over the screen — two people pressing "continue" back and forth —
+    # is one collision: a chain of counted ones each closer than this to the last
+    # merges (the simulator showed a single overlap reaching K on its own without it).
+    merge: float = 10 * 60.0
+
+
+DEFAULT = LadderPolicy()
 
 
 @dataclass(frozen=True)
@@ -68,14 +75,17 @@ def counts(takeover: Takeover, policy: LadderPolicy) -> bool:
     return idle is not None and idle <= policy.contested_idle
 
 
-def decide(facts: Facts, policy: LadderPolicy = LadderPolicy()) -> Decision:
+def decide(facts: Facts, policy: LadderPolicy = DEFAULT) -> Decision:
     """The notice's state at ``facts.now``, with the reasons a reader (and the event
     log) is told. Only collisions after the latest upgrade or password change count:
     either one is the reader's answer to the notice."""
     reset_at, reset_reason = _latest_reset(facts)
-    counted = sorted(
-        (t for t in facts.takeovers if counts(t, policy) and t.at > reset_at and t.at <= facts.now),
-        key=lambda t: t.at,
+    counted = _merged(
+        sorted(
+            (t for t in facts.takeovers if counts(t, policy) and reset_at < t.at <= facts.now),
+            key=lambda t: t.at,
+        ),
+        policy.merge,
     )
     on: list[Takeover] = []  # the collisions of the current notice, if one is on
     for index, takeover in enumerate(counted):
@@ -90,6 +100,18 @@ def decide(facts: Facts, policy: LadderPolicy = LadderPolicy()) -> Decision:
     if on and facts.now - on[-1].at < policy.quiet:
         return _on(on, policy)
     return _off(on, policy, reset_reason, counted)
+
+
+def _merged(takeovers: list[Takeover], merge: float) -> list[Takeover]:
+    """One per episode: a takeover within ``merge`` seconds of the previous one
+    continues the same argument over the screen (a chain of them counts once)."""
+    kept: list[Takeover] = []
+    previous = float("-inf")
+    for takeover in takeovers:
+        if takeover.at - previous >= merge:
+            kept.append(takeover)
+        previous = takeover.at
+    return kept
 
 
 def _latest_reset(facts: Facts) -> tuple[float, str]:

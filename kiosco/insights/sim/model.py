@@ -18,7 +18,7 @@ from typing import Any
 from kiosco.insights.ladder import DAY, Facts, LadderPolicy, decide
 from kiosco.insights.log import takeovers_from_rows
 from kiosco.leases.engine import Engine
-from kiosco.leases.results import Busy, Device, Policy, Seat
+from kiosco.leases.results import Acquired, Busy, Device, Held, Policy, Seat
 from kiosco.leases.stores.memory import MemoryStore
 from kiosco.leases.timing import Timing
 from kiosco.paywall.decision import BUSY, DISPLACED, READING, state_of
@@ -176,11 +176,20 @@ class Account:
         session = self.sessions[index]
         if self.upgraded_at is not None and session.person > 0:
             return  # after an upgrade the others read on seats of their own
+        if self._elsewhere(session, index):
+            return  # this person has another screen in hand: this one waits
         was_reading = session.reading
         session.last_input, self.focus[session.person] = self.now, index
         self.answer(index, self.engine.check(self.seat, self.me(session), session.token))
         if session.reading and not was_reading:
             self.push(self.now + self.timing.heartbeat_seconds, "beat", index)
+
+    def _elsewhere(self, session: Session, index: int) -> bool:
+        """A session's first page takes the person's focus (they picked that device
+        up); later pages wait while another of their sessions has it."""
+        other = self.focus.get(session.person, index)
+        first = self.now == session.pages[0]
+        return not first and other != index and self.sessions[other].end > self.now
 
     def on_beat(self, index: int) -> None:
         session = self.sessions[index]
@@ -215,11 +224,13 @@ class Account:
         session.reading = False
         if state not in (BUSY, DISPLACED) or self.now >= session.end:
             return
+        if self.focus.get(session.person) != index:
+            return  # a screen nobody holds shows the dialog to nobody
         if state == BUSY:
             self.count_dialog(session, result)
         if self.rng.random() < self.cfg["client"]["continue_from_dialog"]:
             taken = self.engine.take_over(self.seat, self.me(session), session.token)
-            if state_of(taken) == READING:
+            if state_of(taken) == READING and isinstance(taken, Held | Acquired):
                 session.reading, session.token = True, taken.lease.token
                 self.push(self.now + self.timing.heartbeat_seconds, "beat", index)
 

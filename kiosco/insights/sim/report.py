@@ -155,7 +155,8 @@ def markdown(outcomes: list[Outcome], settings: dict[str, Any]) -> str:
     ]
     for item in detection(outcomes):
         lines.append(
-            f"| {item['prevalence']:.0%} | {_ci(item['recall'])} | {_ci(item['precision'])} | {_ci(item['false_positive_rate'], 2)} |"
+            f"| {item['prevalence']:.0%} | {_ci(item['recall'])} | {_ci(item['precision'])}"
+            f" | {_ci(item['false_positive_rate'], 2)} |"
         )
     lines += [
         "",
@@ -165,11 +166,11 @@ def markdown(outcomes: list[Outcome], settings: dict[str, Any]) -> str:
 
 
 def _pct(value: float, digits: int = 1) -> str:
-    return "–" if math.isnan(value) else f"{value:.{digits}%}"
+    return "n/a" if math.isnan(value) else f"{value:.{digits}%}"
 
 
 def _num(value: float) -> str:
-    return "–" if math.isnan(value) else f"{value:.1f}"
+    return "n/a" if math.isnan(value) else f"{value:.1f}"
 
 
 def _ci(triple: tuple[float, float, float], digits: int = 1) -> str:

@@ -23,6 +23,7 @@ from kiosco.leases.results import Policy
 from kiosco.leases.timing import timing
 
 CONFIG = Path(__file__).with_name("population.toml")
+DEFAULT_POLICY, DEFAULT_LADDER = Policy(), LadderPolicy()
 
 
 def load_config(path: Path = CONFIG) -> dict[str, Any]:
@@ -52,8 +53,8 @@ def run(
     *,
     seed: int = 14,
     workers: int = 1,
-    policy: Policy = Policy(),
-    ladder: LadderPolicy = LadderPolicy(),
+    policy: Policy = DEFAULT_POLICY,
+    ladder: LadderPolicy = DEFAULT_LADDER,
     release_on_hide: bool | None = None,
     progress: bool = True,
     cfg: dict[str, Any] | None = None,
@@ -92,6 +93,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--contested-idle", type=float, default=LadderPolicy.contested_idle)
     parser.add_argument("--k", type=int, default=LadderPolicy.collisions)
     parser.add_argument("--window-days", type=float, default=LadderPolicy.window / DAY)
+    parser.add_argument("--merge-minutes", type=float, default=LadderPolicy.merge / 60)
     parser.add_argument("--out", type=Path, default=Path("var/sim"))
     return parser.parse_args(argv)
 
@@ -106,6 +108,7 @@ def main(argv: list[str] | None = None) -> None:
         collisions=args.k,
         window=args.window_days * DAY,
         counting=args.counting,
+        merge=args.merge_minutes * 60,
     )
     outcomes = run(
         args.accounts,
