@@ -43,6 +43,9 @@ def test_it_shows_the_notice_on_every_page_of_both_devices(argued):
         assert "Why am I seeing this?" in html
         assert html.count("was in use.</li>") == 3
         assert 'href="/accounts/password/change/"' in html
+    spanish = phone.get("/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "¿Por qué veo este aviso?" in spanish
+    assert "Cambie su contraseña" in spanish
     event = SecurityEvent.objects.get(tag="insights:notice:shown")
     assert event.data["reasons"] == ["on:3_contested_collisions_within_7_days"]
     assert len(event.data["collisions"]) == 3
