@@ -45,7 +45,7 @@ def test_it_shows_the_notice_on_every_page_of_both_devices(argued):
         assert 'href="/accounts/password/change/"' in html
     spanish = phone.get("/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "¿Por qué veo este aviso?" in spanish
-    assert "Cambie su contraseña" in spanish
+    assert "Parece que esta suscripción se está compartiendo" in spanish
     event = SecurityEvent.objects.get(tag="insights:notice:shown")
     assert event.data["reasons"] == ["on:3_contested_collisions_within_7_days"]
     assert len(event.data["collisions"]) == 3
