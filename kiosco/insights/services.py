@@ -1,11 +1,10 @@
 """The ladder on the real event log: each seat's sharing notice, decided, recorded
 and cached.
 
-Hot path: a signed-in reader with a seat costs one cached seat lookup, one indexed
-query for the seat's latest takeover (its id is the cache version, so a new takeover
-moves the key at once, whichever process wrote it), and one cache read. A password
-or plan change bumps a second version (``receivers``). Readers without a seat cost
-nothing past the seat lookup; anonymous ones nothing at all.
+Hot path: a signed-in reader costs two cache reads (their seat id, the seat's state
+under its version) and no query. The version moves on every takeover (``middleware``,
+after "continue reading here") and every password or plan change (``receivers``).
+Anonymous readers cost nothing at all.
 """
 
 from __future__ import annotations
@@ -109,33 +108,28 @@ def seat_of(reader_id: int) -> int | None:
 
 
 def invalidate_reader(reader_id: int) -> None:
-    """A password or plan change: the seat(s) of this reader and the seats they own."""
+    """A takeover, a password or a plan change: the seat(s) of this reader and the
+    seats they own move to a new version."""
     seats = Seat.objects.filter(holder_id=reader_id).values_list("id", flat=True)
     owned = Seat.objects.filter(subscription__owner_reader_id=reader_id).values_list(
         "id", flat=True
     )
     for seat_id in {*seats, *owned}:
         try:
-            cache.incr(_reset_key(seat_id))
+            cache.incr(_version_key(seat_id))
         except ValueError:  # no version yet: any fresh value differs from the default
-            cache.set(_reset_key(seat_id), int(time.time() * 1000), None)
+            cache.set(_version_key(seat_id), int(time.time() * 1000), None)
 
 
-def _reset_key(seat_id: int) -> str:
-    return f"insights:seat:{seat_id}:resets"
+def _version_key(seat_id: int) -> str:
+    return f"insights:seat:{seat_id}:version"
 
 
 def notice_for_seat(seat_id: int) -> Decision:
-    """The seat's ladder state, cached under (latest takeover, reset version)."""
-    latest = (
-        Event.objects.filter(seat=seat_id, kind__in=TAKEOVER_KINDS)
-        .order_by("-at")
-        .values_list("id", flat=True)
-        .first()
-    )
-    if latest is None:
-        return Decision(False, ("off:no_takeovers",))
-    key = f"insights:seat:{seat_id}:ladder:{latest}:{cache.get(_reset_key(seat_id), 0)}"
+    """The seat's ladder state, cached under its version (moved by every takeover
+    through ``middleware`` and every password or plan change through ``receivers``);
+    a notice that would clear by quiet time is recomputed once ``until`` passes."""
+    key = f"insights:seat:{seat_id}:ladder:{cache.get(_version_key(seat_id), 0)}"
     cached = cache.get(key)
     now = time.time()
     if cached is not None and (cached.until is None or cached.until > now):
