@@ -1,5 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
 
+from kiosco.newsroom import search
 from kiosco.newsroom.models import Article, Author, Block, Section
 
 
@@ -18,6 +21,11 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     filter_horizontal = ["authors"]
     inlines = [BlockInline]
+
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The blocks are saved after the article: index the body they make now.
+        search.reindex_article(form.instance.pk)
 
 
 @admin.register(Section)

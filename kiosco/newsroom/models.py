@@ -53,6 +53,9 @@ class Author(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("newsroom:author", args=[self.slug])
+
 
 class PublishedArticles(models.QuerySet["Article"]):
     def published(self) -> PublishedArticles:

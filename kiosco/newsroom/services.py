@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from kiosco.newsroom import importer
+from kiosco.newsroom import importer, search
 from kiosco.newsroom.cache import bump_content_version
 from kiosco.newsroom.models import LANGUAGES, Access, Article, Author, Block, Section
 
@@ -204,6 +204,7 @@ def replace_blocks(article: Article, blocks: Sequence[importer.ParsedBlock]) -> 
         for position, kind, label, text in wanted
     )
     bump_content_version()  # bulk_create sends no post_save: pages must see the new body
+    search.reindex_article(article.pk)
     return True
 
 

@@ -14,17 +14,16 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from kiosco.newsroom import seo
+from kiosco.newsroom import reading, seo
 from kiosco.newsroom.access import can_read_body, visible_blocks
 from kiosco.newsroom.cache import article_for_page, content_version
-from kiosco.newsroom.models import Access, Article, Section
+from kiosco.newsroom.models import Access, Article, Author, Section
 
 LATEST_COUNT = 4
 PER_SECTION = 6
 # The front page groups the most recent articles; a few hundred rows cover every
 # section of a daily edition without one query per section.
 FRONT_WINDOW = 200
-SECTION_PAGE_SIZE = 50
 
 
 def front_sections(articles: list[Article]) -> list[tuple[Section, list[Article]]]:
@@ -45,9 +44,25 @@ def front_page(request: HttpRequest) -> HttpResponse:
 @require_safe
 def section_page(request: HttpRequest, section: str) -> HttpResponse:
     current = get_object_or_404(Section, slug=section)
-    articles = Article.objects.published().filter(section=current).select_related("section")
-    context = {"section": current, "articles": articles[:SECTION_PAGE_SIZE]}
+    page = reading.section_page(current, request.GET.get("page"))
+    context = {"section": current, "page": page, "articles": page.object_list}
     return render(request, "newsroom/section.html", context)
+
+
+@require_safe
+def author_page(request: HttpRequest, author: str) -> HttpResponse:
+    person = get_object_or_404(Author, slug=author)
+    page = reading.author_page(person, request.GET.get("page"))
+    context = {"author": person, "page": page, "articles": page.object_list}
+    return render(request, "newsroom/author.html", context)
+
+
+@require_safe
+def search_page(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:200].strip()
+    words, page = reading.search_articles(query, request.GET.get("page"))
+    context = {"query": query, "words": words, "page": page, "articles": page.object_list}
+    return render(request, "newsroom/search.html", context)
 
 
 @require_safe

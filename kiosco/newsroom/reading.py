@@ -1,0 +1,84 @@
+"""Read services: the pages of articles a reader browses — a section, an author, a
+search, a feed — each paginated, each selecting only the columns a list shows.
+
+A list never carries an article body: a list item is a headline and a standfirst,
+whatever the reader's access (the body's one gate is ``access.py``). Feeds are the one
+exception, and only for free articles (``feed_items``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, QuerySet
+
+from kiosco.newsroom import search
+from kiosco.newsroom.models import Access, Article, Author, Block, Section
+
+PAGE_SIZE = 20
+FEED_SIZE = 50
+# What a list item shows: never the body, never more columns than that needs.
+LIST_COLUMNS = (
+    "slug", "headline", "standfirst", "byline", "language", "access", "published_at",
+    "section__slug", "section__name",
+)  # fmt: skip
+
+
+def listed(articles: QuerySet[Article]) -> QuerySet[Article]:
+    return articles.select_related("section").only(*LIST_COLUMNS)
+
+
+def page_of(articles: QuerySet[Article], number: Any, per_page: int = PAGE_SIZE) -> Page:
+    """One page of ``articles``; a missing, malformed or past-the-end number gives the
+    nearest page (a reader's typo is not an error)."""
+    return Paginator(listed(articles), per_page).get_page(number)
+
+
+def section_page(section: Section, number: Any) -> Page:
+    return page_of(Article.objects.published().filter(section=section), number)
+
+
+def author_page(author: Author, number: Any) -> Page:
+    return page_of(Article.objects.published().filter(authors=author), number)
+
+
+@dataclass
+class SearchHits:
+    """The matches of a query as a sequence :class:`Paginator` can page: it asks
+    ``count()`` once, then one slice; each runs one ranked query in the database."""
+
+    words: list[str]
+    _total: int | None = None
+
+    def count(self) -> int:
+        if self._total is None:
+            self._total = search.count_matches(self.words)
+        return self._total
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[Article]:
+        offset, stop = window.start or 0, window.stop or 0
+        ids = search.search_ids(self.words, limit=max(stop - offset, 0), offset=offset)
+        found = listed(Article.objects.filter(pk__in=ids)).in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
+
+
+def search_articles(query: str, number: Any) -> tuple[list[str], Page]:
+    """The query's words and one page of the published articles matching all of them,
+    best first (headline above standfirst above body)."""
+    words = search.query_words(query)
+    return words, Paginator(SearchHits(words), PAGE_SIZE).get_page(number)  # type: ignore[arg-type]
+
+
+def feed_items(articles: QuerySet[Article], number: int = 1) -> list[Article]:
+    """One page of a feed's articles. Only free articles have their blocks loaded:
+    a feed carries the full body of a free article and the standfirst of the rest, so
+    a subscriber-only body is never even read for it."""
+    free_blocks = Prefetch("blocks", queryset=Block.objects.filter(article__access=Access.FREE))
+    offset = (max(number, 1) - 1) * FEED_SIZE
+    window = articles.select_related("section").prefetch_related(free_blocks, "authors")
+    return list(window[offset : offset + FEED_SIZE])
