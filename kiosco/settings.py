@@ -343,3 +343,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("KIOSCO_LOG_LEVEL", "WARNING")},
 }
+
+# --- newsroom: uploaded images and their renditions ---------------------------------
+# Served by Django at MEDIA_URL in the embedded shape (kiosco.newsroom.urls); in
+# production the proxy serves this folder.
+MEDIA_ROOT = Path(env_str("KIOSCO_MEDIA_ROOT", str(VAR_DIR / "media"))).resolve()
+MEDIA_URL = "/media/"

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from kiosco.newsroom import search
 from kiosco.newsroom.models import Access, Article, Author, Block, Section
@@ -22,12 +23,54 @@ FEED_SIZE = 50
 # What a list item shows: never the body, never more columns than that needs.
 LIST_COLUMNS = (
     "slug", "headline", "standfirst", "byline", "language", "access", "published_at",
-    "section__slug", "section__name",
+    "section__slug", "section__name", "section__position", "lead_image__file",
+    "lead_image__width", "lead_image__height", "lead_image__alt", "lead_image__caption",
+    "lead_image__credit", "lead_image__renditions",
 )  # fmt: skip
+SECONDARY_COUNT = 4
+PER_SECTION = 4
 
 
 def listed(articles: QuerySet[Article]) -> QuerySet[Article]:
-    return articles.select_related("section").only(*LIST_COLUMNS)
+    return articles.select_related("section", "lead_image").only(*LIST_COLUMNS)
+
+
+@dataclass
+class FrontPage:
+    lead: Article | None
+    secondaries: list[Article]
+    sections: list[tuple[Section, list[Article]]]
+
+
+def front_page() -> FrontPage:
+    """The lead story (the latest pinned one, else the latest with an image, else the
+    latest), the next few stories, then each section's latest: three queries that load
+    exactly the rows the page shows, however large the archive."""
+    published = Article.objects.published()
+    lead = (
+        listed(published.filter(pinned_at__isnull=False)).order_by("-pinned_at").first()
+        or listed(published.filter(lead_image__isnull=False)).first()
+        or listed(published).first()
+    )
+    shown = [lead.pk] if lead else []
+    secondaries = list(listed(published.exclude(pk__in=shown))[:SECONDARY_COUNT])
+    shown += [article.pk for article in secondaries]
+    return FrontPage(lead, secondaries, latest_by_section(published.exclude(pk__in=shown)))
+
+
+def latest_by_section(articles: QuerySet[Article]) -> list[tuple[Section, list[Article]]]:
+    """Each section's ``PER_SECTION`` latest articles in one query (a window function
+    numbers the rows per section; only the first few leave the database)."""
+    ranked = articles.annotate(
+        rank=Window(RowNumber(), partition_by=F("section_id"), order_by=F("published_at").desc())
+    )
+    rows = listed(ranked.filter(rank__lte=PER_SECTION)).order_by(
+        "section__position", "section__name", "section_id", "-published_at"
+    )
+    grouped: dict[int, tuple[Section, list[Article]]] = {}
+    for article in rows:
+        grouped.setdefault(article.section_id, (article.section, []))[1].append(article)
+    return list(grouped.values())
 
 
 def page_of(articles: QuerySet[Article], number: Any, per_page: int = PAGE_SIZE) -> Page:

@@ -1,5 +1,5 @@
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.urls import path, re_path
 
 from kiosco.newsroom import feeds, views
 from kiosco.newsroom.sitemaps import SITEMAPS
@@ -16,6 +16,8 @@ urlpatterns = [
     path("feeds/<slug:section>/atom.xml", feeds.SectionAtomFeed(), name="section-feed-atom"),
     path("feeds/authors/<slug:author>/rss.xml", feeds.AuthorFeed(), name="author-feed-rss"),
     path("search/", views.search_page, name="search"),
+    # Uploaded images and renditions, for the embedded shape (production: the proxy).
+    re_path(r"^media/(?P<path>.+)$", views.media_file, name="media"),
     path("authors/<slug:author>/", views.author_page, name="author"),
     path("", views.front_page, name="front"),
     path("<slug:section>/", views.section_page, name="section"),
