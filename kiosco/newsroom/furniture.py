@@ -182,13 +182,14 @@ def signals_of(line: str, body_language: str | None) -> Signals:
 
 
 def body_language_of(lines: list[str]) -> str | None:
-    """The language of the lines that carry no sign of furniture (no phrase, no lexicon
-    word, no glued icon): a long notice must not outvote a short article. None when
-    those lines do not say clearly."""
+    """The language of the sentences that carry no sign of furniture (punctuated, no
+    phrase, no lexicon word, no glued icon): neither a long notice nor a run of short
+    page labels may outvote a short article. None when those sentences do not say."""
     plain = [
         line
         for line in lines
         if line
+        and _SENTENCE_END.search(line)
         and not (_FURNITURE.search(line) or _LEXICON.search(line) or _GLUED_ICON.search(line))
     ]
     return decisive_language(" ".join(plain))
