@@ -43,9 +43,9 @@ KIOSCO_EDITION_NAME = env_str("KIOSCO_EDITION_NAME", "The Kiosco Courier")
 KIOSCO_EDITION_LANGUAGE = env_str("KIOSCO_EDITION_LANGUAGE", "en")
 # Each loader fills part of the demo edition and returns lines for `make run` to print.
 KIOSCO_DEMO_LOADERS = ["kiosco.newsroom.demo.load_edition"]
-# Who may read subscriber-only articles: the subscriptions app's entitlements (the one
-# place that decides). The paywall issue adds the device lease in front of it.
-KIOSCO_ENTITLEMENT_CHECK = "kiosco.subscriptions.services.reader_may_read"
+# Who may read a subscriber-only article on this device: the paywall decides from the
+# reader's entitlement (subscriptions) and this device's reading lease (leases).
+KIOSCO_ACCESS_DECISION = "kiosco.paywall.services.decide_article"
 KIOSCO_PUBLIC_URL = env_str("KIOSCO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "kiosco.readers",
     "kiosco.leases",
     "kiosco.subscriptions",
+    "kiosco.paywall",
+    "kiosco.live",
 ]
 
 MIDDLEWARE = [
@@ -342,6 +344,17 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("KIOSCO_LOG_LEVEL", "WARNING")},
+}
+
+# --- Paywall and live notices (see kiosco/paywall/CONTEXT.md, kiosco/live/CONTEXT.md) ---
+# Where open subscriber pages listen for "your reading moved": same origin; the
+# embedded shape serves it itself, production routes /live/ to `kiosco live`.
+KIOSCO_LIVE_URL = env_str("KIOSCO_LIVE_URL", "/live/lease")
+# Rate limits of the paywall, by name, counted like the account ones (allauth's limiter).
+KIOSCO_PAYWALL_RATE_LIMITS = {
+    # "That wasn't me" signs out every device and emails a reset link: a few an hour
+    # per reader, so it cannot be turned into a mail flood or a sign-out loop.
+    "not_me": "3/h/user",
 }
 
 # --- newsroom: uploaded images and their renditions ---------------------------------

@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.account.urls")),
     path("account/", include("kiosco.readers.urls")),
     path("leases/", include("kiosco.leases.urls")),
+    path("paywall/", include("kiosco.paywall.urls")),
     path("", include("kiosco.subscriptions.urls")),
     path("", include("kiosco.newsroom.urls")),
 ]
