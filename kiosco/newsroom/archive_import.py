@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from kiosco.newsroom import images, search
-from kiosco.newsroom.archive import ArchiveBlock, ArchivePost
+from kiosco.newsroom.archive import ArchivePost
 from kiosco.newsroom.cache import bump_content_version
 from kiosco.newsroom.language import detect_language
 from kiosco.newsroom.models import Access, Article, Block, Image, Section

@@ -66,7 +66,8 @@ def make_edition() -> str:
     Block.objects.create(article=article, position=3, kind=BlockKind.IMAGE, image=body_image)
     for number, section in enumerate(["city", "culture"] * 4):
         story = import_article(
-            f"Harbour story number {number} about the river\nA short standfirst for story {number}.\n\n"
+            f"Harbour story number {number} about the river\n"
+            f"A short standfirst for story {number}.\n\n"
             "The river rose again and the harbour waited.\n",
             section=section,
             access=Access.SUBSCRIBERS,

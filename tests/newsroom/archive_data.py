@@ -34,6 +34,11 @@ def body_html(number: int) -> str:
     )
 
 
+def inline_figure(image: str, number: int) -> str:
+    src = f"__GHOST_URL__/content/images/{image}"
+    return f'<figure><img src="{src}" alt="Inline {number}"></figure>'
+
+
 def ghost_export(count: int, media: Path, *, drafts: int = 0) -> bytes:
     images = write_images(media, "ghost")
     posts, posts_tags, posts_authors = [], [], []
@@ -41,7 +46,7 @@ def ghost_export(count: int, media: Path, *, drafts: int = 0) -> bytes:
         pid = f"p{number}"
         posts.append({
             "id": pid, "title": f"Ghost post {number}", "slug": f"ghost-post-{number}",
-            "html": body_html(number) + f'<figure><img src="__GHOST_URL__/content/images/{images[number % IMAGE_COUNT]}" alt="Inline {number}"></figure>',
+            "html": body_html(number) + inline_figure(images[number % IMAGE_COUNT], number),
             "custom_excerpt": f"Standfirst of ghost post {number}.",
             "feature_image": f"__GHOST_URL__/content/images/{images[(number + 1) % IMAGE_COUNT]}",
             "feature_image_alt": f"Picture for post {number}",
@@ -77,8 +82,10 @@ def wxr_export(count: int, media: Path, *, pages: int = 0) -> bytes:
             f"<item><title>{escape(f'WordPress post {number} & more')}</title>"
             f"<dc:creator>ana</dc:creator><wp:post_id>{number + 1}</wp:post_id>"
             f"<wp:post_name>wp-post-{number}</wp:post_name><wp:post_type>{kind}</wp:post_type>"
-            f"<wp:status>publish</wp:status><wp:post_date_gmt>2024-05-02 09:00:00</wp:post_date_gmt>"
-            f'<category domain="category" nicename="x"><![CDATA[{TAGS[number % len(TAGS)]}]]></category>'
+            f"<wp:status>publish</wp:status>"
+            f"<wp:post_date_gmt>2024-05-02 09:00:00</wp:post_date_gmt>"
+            f'<category domain="category" nicename="x">'
+            f"<![CDATA[{TAGS[number % len(TAGS)]}]]></category>"
             f"<content:encoded><![CDATA[{body_html(number)}]]></content:encoded>"
             f"<excerpt:encoded><![CDATA[Standfirst of WordPress post {number}.]]></excerpt:encoded>"
             f"<wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key>"

@@ -42,12 +42,16 @@ class Command(BaseCommand):
         except UnreadableArchive as exc:
             raise CommandError(f"{path}: {exc}; nothing was imported") from None
         bar = tqdm(total=len(posts), unit="post", disable=options["no_progress"], file=self.stderr)
+
+        def advance(post: object) -> None:
+            bar.update(1)
+
         report = import_archive(
             posts,
             media_dir=options["media"],
             default_section=options["section"],
             default_access=options["access"],
-            progress=lambda post: bar.update(1),
+            progress=advance,
         )
         bar.close()
         summary = report.as_dict()
