@@ -2,8 +2,8 @@ from typing import Any
 
 from django.contrib import admin
 
-from kiosco.newsroom import search
-from kiosco.newsroom.models import Article, Author, Block, Section
+from kiosco.newsroom import images, search
+from kiosco.newsroom.models import Article, Author, Block, Image, Section
 
 
 class BlockInline(admin.TabularInline):
@@ -38,3 +38,14 @@ class SectionAdmin(admin.ModelAdmin):
 class AuthorAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    list_display = ["alt", "credit", "width", "height"]
+    search_fields = ["alt", "caption", "credit"]
+
+    def save_model(self, request: Any, obj: Image, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if "file" in form.changed_data or not obj.renditions:
+            images.make_renditions(obj)

@@ -3,12 +3,15 @@ to it; section pages and feeds paginated; a feed carries a free article's body o
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import feedparser
 import pytest
 from django.utils import timezone
+from PIL import Image as Pillow
 
+from kiosco.newsroom import images
 from kiosco.newsroom.models import Access, Author, BlockKind, Section
 from kiosco.newsroom.reading import FEED_SIZE, PAGE_SIZE
 from tests.newsroom.page_data import add_blocks, make_article, parse_html
@@ -78,3 +81,14 @@ def test_it_pages_a_section_and_its_feed(client, city):
     feed = feedparser.parse(client.get("/feeds/city/rss.xml", {"page": 2}).content)
     assert len(feed.entries) == max(PAGE_SIZE, FEED_SIZE) + 2 - FEED_SIZE
     assert client.get("/feeds/city/rss.xml", {"page": "-1"}).status_code == 200
+
+
+def test_it_shows_the_author_photo_with_its_alt_text(client, marta, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    buffer = io.BytesIO()
+    Pillow.new("RGB", (200, 200), (120, 80, 60)).save(buffer, format="JPEG")
+    marta.photo = images.create_image(buffer.getvalue(), "marta.jpg", alt="Marta Quiroga, smiling")
+    marta.save(update_fields=["photo"])
+    photo = parse_html(client.get("/authors/marta-quiroga/").content).find("img", "author-photo")
+    assert photo.attrs["alt"] == "Marta Quiroga, smiling"
+    assert client.get(photo.attrs["src"]).status_code == 200
