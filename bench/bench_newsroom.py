@@ -138,8 +138,9 @@ def main() -> int:
         return 1
     var_dir = ROOT / "var" / "bench-newsroom"
     shutil.rmtree(var_dir, ignore_errors=True)
-    print("archive import (SQLite):")
-    bench_archive(var_dir / "archive")
+    if os.environ.get("BENCH_SKIP_ARCHIVE") != "1":
+        print("archive import (SQLite):")
+        bench_archive(var_dir / "archive")
     paths = {
         "section page (/city/)": "/city/",
         "section page 3 (/city/?page=3)": "/city/?page=3",
