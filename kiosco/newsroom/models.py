@@ -114,7 +114,15 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
-        indexes = [models.Index(fields=["section", "-published_at"])]
+        indexes = [
+            models.Index(fields=["section", "-published_at"]),
+            # The front page asks for the latest pin on every view: few rows carry one.
+            models.Index(
+                fields=["-pinned_at"],
+                condition=models.Q(pinned_at__isnull=False),
+                name="article_pinned_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["source_key"],

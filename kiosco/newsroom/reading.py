@@ -28,6 +28,8 @@ LIST_COLUMNS = (
     "lead_image__credit", "lead_image__renditions",
 )  # fmt: skip
 SECONDARY_COUNT = 4
+# The lead story without a pin is the latest with an image among this many newest.
+LEAD_WINDOW = 12
 PER_SECTION = 4
 
 
@@ -43,19 +45,22 @@ class FrontPage:
 
 
 def front_page() -> FrontPage:
-    """The lead story (the latest pinned one, else the latest with an image, else the
-    latest), the next few stories, then each section's latest: small indexed queries that load
-    exactly the rows the page shows, however large the archive."""
+    """The lead story (the latest pinned one, else the latest with an image among the
+    newest few, else the latest), the next few stories, then each section's latest:
+    small indexed queries that load exactly the rows the page shows, however large the
+    archive (the newest few are read as ids, not articles)."""
     published = Article.objects.published()
-    lead = (
-        listed(published.filter(pinned_at__isnull=False)).order_by("-pinned_at").first()
-        or listed(published.filter(lead_image__isnull=False)).first()
-        or listed(published).first()
+    recent = list(published.values_list("pk", "lead_image_id")[:LEAD_WINDOW])
+    pinned = published.filter(pinned_at__isnull=False).order_by("-pinned_at")
+    lead_id = pinned.values_list("pk", flat=True).first() or next(
+        (pk for pk, image in recent if image), recent[0][0] if recent else None
     )
-    shown = [lead.pk] if lead else []
-    secondaries = list(listed(published.exclude(pk__in=shown))[:SECONDARY_COUNT])
-    shown += [article.pk for article in secondaries]
-    return FrontPage(lead, secondaries, latest_by_section(published.exclude(pk__in=shown)))
+    top_ids = [lead_id] if lead_id else []
+    top_ids += [pk for pk, _ in recent if pk != lead_id][:SECONDARY_COUNT]
+    found = listed(published.filter(pk__in=top_ids)).in_bulk(top_ids)
+    top = [found[pk] for pk in top_ids if pk in found]
+    rest = published.exclude(pk__in=top_ids)
+    return FrontPage(top[0] if top else None, top[1:], latest_by_section(rest))
 
 
 def latest_by_section(articles: QuerySet[Article]) -> list[tuple[Section, list[Article]]]:
