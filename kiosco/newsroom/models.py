@@ -116,6 +116,12 @@ class Article(models.Model):
         ordering = ["-published_at", "-id"]
         indexes = [
             models.Index(fields=["section", "-published_at"]),
+            # Lists order by (-published_at, -id): with the id in the index the newest
+            # rows come straight from it, without sorting a whole section or archive.
+            models.Index(fields=["-published_at", "-id"], name="article_latest_idx"),
+            models.Index(
+                fields=["section", "-published_at", "-id"], name="article_section_latest_idx"
+            ),
             # The front page asks for the latest pin on every view: few rows carry one.
             models.Index(
                 fields=["-pinned_at"],
