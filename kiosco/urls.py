@@ -23,6 +23,7 @@ urlpatterns = [
     path("account/", include("kiosco.readers.urls")),
     path("leases/", include("kiosco.leases.urls")),
     path("paywall/", include("kiosco.paywall.urls")),
+    path("newsletter/", include("kiosco.newsletter.urls")),
     path("", include("kiosco.subscriptions.urls")),
     path("", include("kiosco.newsroom.urls")),
 ]

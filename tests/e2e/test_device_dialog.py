@@ -124,11 +124,13 @@ def test_honest_hand_offs_are_never_challenged(
     assert SECRET in open_article(phone, asgi_server, url)
 
     # The phone is put away: the page turns hidden and its beacon frees the slot.
-    phone.evaluate(
-        "Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
-        "document.dispatchEvent(new Event('visibilitychange'))"
-    )
-    phone.wait_for_load_state("networkidle")
+    with phone.expect_response("**/paywall/release/") as released:
+        phone.evaluate(
+            "Object.defineProperty(document, 'visibilityState',"
+            " {value: 'hidden', configurable: true});"
+            "document.dispatchEvent(new Event('visibilitychange'))"
+        )
+    assert released.value.status == 204
     assert SECRET in open_article(laptop, asgi_server, url)  # no dialog
 
     # The laptop tab is then left visible and untouched for four minutes.
