@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from kiosco.newsroom import search
 from kiosco.newsroom.cache import sections_for_nav
@@ -30,6 +31,7 @@ LIST_COLUMNS = (
 SECONDARY_COUNT = 4
 # The lead story without a pin is the latest with an image among this many newest.
 LEAD_WINDOW = 12
+PIN_WINDOW = 20
 PER_SECTION = 4
 
 
@@ -51,8 +53,7 @@ def front_page() -> FrontPage:
     archive (the newest few are read as ids, not articles)."""
     published = Article.objects.published()
     recent = list(published.values_list("pk", "lead_image_id")[:LEAD_WINDOW])
-    pinned = published.filter(pinned_at__isnull=False).order_by("-pinned_at")
-    lead_id = pinned.values_list("pk", flat=True).first() or next(
+    lead_id = _latest_pin() or next(
         (pk for pk, image in recent if image), recent[0][0] if recent else None
     )
     top_ids = [lead_id] if lead_id else []
@@ -61,6 +62,18 @@ def front_page() -> FrontPage:
     top = [found[pk] for pk in top_ids if pk in found]
     rest = published.exclude(pk__in=top_ids)
     return FrontPage(top[0] if top else None, top[1:], latest_by_section(rest))
+
+
+def _latest_pin() -> int | None:
+    """The latest pinned article that is published. Asked of the pinned rows alone (the
+    partial index); with the published filter, SQLite walked the published_at index
+    over the whole archive instead (88 ms at 100,000 articles)."""
+    now = timezone.now()
+    pins = Article.objects.filter(pinned_at__isnull=False).order_by("-pinned_at")
+    for pk, published_at in pins.values_list("pk", "published_at")[:PIN_WINDOW]:
+        if published_at is not None and published_at <= now:
+            return int(pk)
+    return None
 
 
 def latest_by_section(articles: QuerySet[Article]) -> list[tuple[Section, list[Article]]]:
