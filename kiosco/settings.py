@@ -402,3 +402,9 @@ KIOSCO_PAYWALL_RATE_LIMITS = {
     # per reader, so it cannot be turned into a mail flood or a sign-out loop.
     "not_me": "3/h/user",
 }
+
+# --- newsroom: uploaded images and their renditions ---------------------------------
+# Served by Django at MEDIA_URL in the embedded shape (kiosco.newsroom.urls); in
+# production the proxy serves this folder.
+MEDIA_ROOT = Path(env_str("KIOSCO_MEDIA_ROOT", str(VAR_DIR / "media"))).resolve()
+MEDIA_URL = "/media/"
