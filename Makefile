@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint bench browser messages clean
+.PHONY: help run test lint bench browser messages clean sim
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ browser: ## Install Debian's chromium for the browser tests when it is missing
 	@command -v /usr/bin/chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+sim: $(STAMP) ## Sharing simulator: figures and plots in var/sim/ (ARGS="--ttl 120 --k 4 ..." for ablations)
+	KIOSCO_DEBUG=1 $(BIN)/python -m kiosco.insights.sim.run $(ARGS)
 
 messages: $(STAMP) ## Compile the English/Spanish translations
 	cd kiosco && ../$(BIN)/kiosco compilemessages --verbosity 0

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "kiosco.newsletter",
+    "kiosco.insights",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +91,8 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     # readers: the kiosco_device cookie and the Device row's last_seen (after auth).
     "kiosco.readers.middleware.DeviceMiddleware",
+    # insights: a takeover ("continue reading here") moves the seat's cached notice on.
+    "kiosco.insights.middleware.TakeoverVersionMiddleware",
 ]
 
 ROOT_URLCONF = "kiosco.urls"
@@ -399,3 +402,9 @@ KIOSCO_PAYWALL_RATE_LIMITS = {
     # per reader, so it cannot be turned into a mail flood or a sign-out loop.
     "not_me": "3/h/user",
 }
+
+# --- newsroom: uploaded images and their renditions ---------------------------------
+# Served by Django at MEDIA_URL in the embedded shape (kiosco.newsroom.urls); in
+# production the proxy serves this folder.
+MEDIA_ROOT = Path(env_str("KIOSCO_MEDIA_ROOT", str(VAR_DIR / "media"))).resolve()
+MEDIA_URL = "/media/"

@@ -1,6 +1,9 @@
+from typing import Any
+
 from django.contrib import admin
 
-from kiosco.newsroom.models import Article, Author, Block, Section
+from kiosco.newsroom import images, search
+from kiosco.newsroom.models import Article, Author, Block, Image, Section
 
 
 class BlockInline(admin.TabularInline):
@@ -19,6 +22,11 @@ class ArticleAdmin(admin.ModelAdmin):
     filter_horizontal = ["authors"]
     inlines = [BlockInline]
 
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The blocks are saved after the article: index the body they make now.
+        search.reindex_article(form.instance.pk)
+
 
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
@@ -30,3 +38,14 @@ class SectionAdmin(admin.ModelAdmin):
 class AuthorAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    list_display = ["alt", "credit", "width", "height"]
+    search_fields = ["alt", "caption", "credit"]
+
+    def save_model(self, request: Any, obj: Image, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if "file" in form.changed_data or not obj.renditions:
+            images.make_renditions(obj)

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from kiosco.newsroom.models import Article, Author, Block, Section
+from kiosco.newsroom.models import Article, Author, Block, Image, Section
 
 VERSION_KEY = "newsroom:content-version"
 TTL = 600
@@ -45,8 +45,8 @@ def article_for_page(section_slug: str, slug: str) -> Article | None:
     article: Article | None = cache.get(key)
     if article is None:
         article = (
-            Article.objects.select_related("section")
-            .prefetch_related("authors", "blocks")
+            Article.objects.select_related("section", "lead_image")
+            .prefetch_related("authors", "blocks__image")
             .filter(section__slug=section_slug, slug=slug)
             .first()
         )
@@ -65,7 +65,7 @@ def sections_for_nav() -> list[Section]:
 
 
 def connect_signals() -> None:
-    for model in (Section, Author, Article, Block):
+    for model in (Section, Author, Article, Block, Image):
         post_save.connect(bump_content_version, sender=model, dispatch_uid=f"bump-{model}")
         post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"del-{model}")
     m2m_changed.connect(

@@ -1,11 +1,13 @@
-"""RSS and Atom feeds for the whole edition and per section.
+"""RSS and Atom feeds for the whole edition, per section and per author.
 
-Items carry the headline and the standfirst, never the body: a feed is read by
-anyone, so it holds nothing that a subscriber-only page would hide (access.py).
+A feed is read by anyone, so it holds nothing a subscriber-only page would hide:
+a FREE article's item carries its full body, every other item its standfirst only
+(``reading.feed_items`` does not even load the other bodies). ``?page=2`` pages back.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -13,19 +15,36 @@ from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.translation import gettext
 
-from kiosco.newsroom.models import Article, Section
+from kiosco.newsroom.models import Access, Article, Author, Section
+from kiosco.newsroom.reading import feed_items
 from kiosco.newsroom.seo import public_url
 
-FEED_SIZE = 50
+MAX_FEED_PAGE = 1000
 
 
 def published_articles() -> QuerySet[Article]:
-    return Article.objects.published().select_related("section")
+    return Article.objects.published()
+
+
+def page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return min(int(raw), MAX_FEED_PAGE) if raw.isdigit() and int(raw) > 0 else 1
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one feed request asks for: a section or an author (or the edition) and a
+    page. Feed instances are shared between requests, so nothing is kept on them."""
+
+    page: int
+    section: Section | None = None
+    author: Author | None = None
 
 
 class EditionFeed(Feed):
@@ -52,14 +71,20 @@ class EditionFeed(Feed):
     def feed_url(self) -> str:
         return public_url(reverse(self.url_name))
 
-    def items(self) -> QuerySet[Article]:
-        return published_articles()[:FEED_SIZE]
+    def get_object(self, request: HttpRequest, *args: object, **kwargs: object) -> Scope:
+        return Scope(page=page_number(request))
+
+    def items(self, obj: Scope) -> list[Article]:
+        return feed_items(published_articles(), obj.page)
 
     def item_title(self, item: Article) -> str:
         return item.headline
 
     def item_description(self, item: Article) -> str:
-        return item.standfirst
+        if item.access != Access.FREE:
+            return item.standfirst
+        # The same markup as the article page's body (turns, headings, quotes).
+        return render_to_string("newsroom/_body.html", {"blocks": list(item.blocks.all())})
 
     def item_link(self, item: Article) -> str:
         return public_url(item.get_absolute_url())
@@ -91,27 +116,63 @@ class SectionFeed(EditionFeed):
 
     url_name = "newsroom:section-feed-rss"
 
-    def get_object(self, request: HttpRequest, section: str) -> Section:  # type: ignore[override]
-        return get_object_or_404(Section, slug=section)
+    def get_object(self, request: HttpRequest, *args: object, **kwargs: object) -> Scope:
+        section = get_object_or_404(Section, slug=kwargs["section"])
+        return Scope(page=page_number(request), section=section)
 
-    def title(self, obj: Section) -> str:  # type: ignore[override]
-        return f"{obj.name} · {settings.KIOSCO_EDITION_NAME}"
+    def title(self, obj: Scope) -> str:  # type: ignore[override]
+        assert obj.section is not None
+        return f"{obj.section.name} · {settings.KIOSCO_EDITION_NAME}"
 
-    def description(self, obj: Section) -> str:  # type: ignore[override]
-        return obj.description or self.title(obj)
+    def description(self, obj: Scope) -> str:  # type: ignore[override]
+        assert obj.section is not None
+        return obj.section.description or self.title(obj)
 
     subtitle = description  # type: ignore[assignment]
 
-    def link(self, obj: Section) -> str:  # type: ignore[override]
-        return public_url(obj.get_absolute_url())
+    def link(self, obj: Scope) -> str:  # type: ignore[override]
+        assert obj.section is not None
+        return public_url(obj.section.get_absolute_url())
 
-    def feed_url(self, obj: Section) -> str:  # type: ignore[override]
-        return public_url(reverse(self.url_name, args=[obj.slug]))
+    def feed_url(self, obj: Scope) -> str:  # type: ignore[override]
+        assert obj.section is not None
+        return public_url(reverse(self.url_name, args=[obj.section.slug]))
 
-    def items(self, obj: Section) -> QuerySet[Article]:  # type: ignore[override]
-        return published_articles().filter(section=obj)[:FEED_SIZE]
+    def items(self, obj: Scope) -> list[Article]:
+        return feed_items(published_articles().filter(section=obj.section), obj.page)
 
 
 class SectionAtomFeed(SectionFeed):
     feed_type = Atom1Feed
     url_name = "newsroom:section-feed-atom"
+
+
+class AuthorFeed(EditionFeed):
+    """The latest published articles of one author (RSS 2.0)."""
+
+    url_name = "newsroom:author-feed-rss"
+
+    def get_object(self, request: HttpRequest, *args: object, **kwargs: object) -> Scope:
+        author = get_object_or_404(Author, slug=kwargs["author"])
+        return Scope(page=page_number(request), author=author)
+
+    def title(self, obj: Scope) -> str:  # type: ignore[override]
+        assert obj.author is not None
+        return f"{obj.author.name} · {settings.KIOSCO_EDITION_NAME}"
+
+    def description(self, obj: Scope) -> str:  # type: ignore[override]
+        assert obj.author is not None
+        return obj.author.bio or self.title(obj)
+
+    subtitle = description  # type: ignore[assignment]
+
+    def link(self, obj: Scope) -> str:  # type: ignore[override]
+        assert obj.author is not None
+        return public_url(obj.author.get_absolute_url())
+
+    def feed_url(self, obj: Scope) -> str:  # type: ignore[override]
+        assert obj.author is not None
+        return public_url(reverse(self.url_name, args=[obj.author.slug]))
+
+    def items(self, obj: Scope) -> list[Article]:
+        return feed_items(published_articles().filter(authors=obj.author), obj.page)

@@ -24,6 +24,7 @@ class BlockKind(models.TextChoices):
     QUESTION = "question", _("Question")
     ANSWER = "answer", _("Answer")
     QUOTE = "quote", _("Quote")
+    IMAGE = "image", _("Image")
 
 
 class Section(models.Model):
@@ -46,12 +47,41 @@ class Author(models.Model):
     slug = models.SlugField(unique=True, max_length=80)
     name = models.CharField(max_length=160)
     bio = models.TextField(blank=True)
+    photo = models.ForeignKey(
+        "Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("newsroom:author", args=[self.slug])
+
+
+class Image(models.Model):
+    """A picture of the edition: the original file and the renditions made from it
+    (``images.make_renditions``), with the words a reader and a screen reader need."""
+
+    file = models.ImageField(upload_to="images/%Y/%m/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    alt = models.CharField(
+        _("alternative text"),
+        max_length=300,
+        help_text=_("What the picture shows, for readers who cannot see it."),
+    )
+    caption = models.CharField(max_length=500, blank=True)
+    credit = models.CharField(max_length=200, blank=True)
+    # {"webp": [[320, "renditions/7/320.webp"], ...], "jpeg": [...], "avif": [...]}
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
+    # Set by the archive importer: the source's URL or path, so a re-run finds the row.
+    source = models.CharField(max_length=500, blank=True, default="", editable=False)
+
+    def __str__(self) -> str:
+        return self.alt
 
 
 class PublishedArticles(models.QuerySet["Article"]):
@@ -69,6 +99,11 @@ class Article(models.Model):
     language = models.CharField(max_length=8, choices=LANGUAGES, default="en")
     access = models.CharField(max_length=16, choices=Access.choices, default=Access.SUBSCRIBERS)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    lead_image = models.ForeignKey(
+        Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # An editor pins the front page's lead story; the latest pin wins.
+    pinned_at = models.DateTimeField(null=True, blank=True)
     # Set by the importer (a hash of the headline) so re-importing a text updates the
     # same article even after its slug was edited; empty for articles made by hand.
     source_key = models.CharField(max_length=64, blank=True, default="", editable=False)
@@ -79,7 +114,21 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
-        indexes = [models.Index(fields=["section", "-published_at"])]
+        indexes = [
+            models.Index(fields=["section", "-published_at"]),
+            # Lists order by (-published_at, -id): with the id in the index the newest
+            # rows come straight from it, without sorting a whole section or archive.
+            models.Index(fields=["-published_at", "-id"], name="article_latest_idx"),
+            models.Index(
+                fields=["section", "-published_at", "-id"], name="article_section_latest_idx"
+            ),
+            # The front page asks for the latest pin on every view: few rows carry one.
+            models.Index(
+                fields=["-pinned_at"],
+                condition=models.Q(pinned_at__isnull=False),
+                name="article_pinned_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["source_key"],
@@ -110,7 +159,10 @@ class Block(models.Model):
     position = models.PositiveIntegerField()
     kind = models.CharField(max_length=16, choices=BlockKind.choices, default=BlockKind.PARAGRAPH)
     label = models.CharField(max_length=40, blank=True)
-    text = models.TextField()
+    text = models.TextField(blank=True)
+    image = models.ForeignKey(
+        Image, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["position"]

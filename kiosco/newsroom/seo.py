@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -36,6 +37,22 @@ def authors_of(article: Article) -> list[str]:
     return names or ([article.byline] if article.byline else [])
 
 
+# Social cards want a large JPEG: the widest rendition up to this width.
+OG_IMAGE_WIDTH = 1200
+
+
+def og_rendition(image: Any) -> dict[str, Any] | None:
+    """The JPEG rendition for Open Graph and JSON-LD: ``{"url", "width"}``."""
+    if image is None:
+        return None
+    jpegs = (image.renditions or {}).get("jpeg") or []
+    if not jpegs:
+        return {"url": image.file.url, "width": image.width}
+    fitting = [r for r in jpegs if r[0] <= OG_IMAGE_WIDTH] or jpegs[:1]
+    width, path = fitting[-1]
+    return {"url": default_storage.url(path), "width": width}
+
+
 def news_article_data(article: Article) -> dict[str, Any]:
     """schema.org NewsArticle for ``article`` (see BODY_SELECTOR for the paywall part)."""
     url = public_url(article.get_absolute_url())
@@ -54,6 +71,14 @@ def news_article_data(article: Article) -> dict[str, Any]:
         "publisher": {"@type": "Organization", "name": settings.KIOSCO_EDITION_NAME},
         "isAccessibleForFree": article.access == Access.FREE,
     }
+    lead = article.lead_image if article.lead_image_id else None
+    if lead is not None and (rendition := og_rendition(lead)):
+        data["image"] = {
+            "@type": "ImageObject",
+            "url": public_url(rendition["url"]),
+            "width": rendition["width"],
+            "caption": lead.caption or lead.alt,
+        }
     if article.access != Access.FREE:
         data["hasPart"] = {
             "@type": "WebPageElement",

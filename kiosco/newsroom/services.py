@@ -6,6 +6,7 @@ outside the admin.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from kiosco.newsroom import importer
+from kiosco.newsroom import importer, search
 from kiosco.newsroom.cache import bump_content_version
 from kiosco.newsroom.models import LANGUAGES, Access, Article, Author, Block, Section
 
@@ -36,6 +37,7 @@ class ImportResult:
     created: bool
     blocks_changed: bool
     fields_changed: tuple[str, ...] = ()
+    dry_run: bool = False
 
     @property
     def changed(self) -> bool:
@@ -52,6 +54,7 @@ class ImportResult:
             "blocks": parsed.counts(),
             "turns": len(parsed.turns),
             "dropped": list(parsed.dropped),
+            "dry_run": self.dry_run,
             "created": self.created,
             "changed": self.changed,
             "section": self.article.section.slug,
@@ -69,6 +72,7 @@ def import_article(
     authors: Sequence[str] | None = None,
     publish: bool | datetime | None = None,
     create_section: bool = False,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Create or update the article a plain text describes; its blocks are replaced.
 
@@ -79,6 +83,7 @@ def import_article(
     existing article's state and publishes a new one now; ``True`` or a datetime
     publishes (then or at that time) unless already published; ``False`` makes a draft.
     Raises ``importer.UnreadableText`` or :class:`ImportRefused`; nothing is written then.
+    ``dry_run`` does all of it and rolls it back: the result says what an import would do.
     """
     parsed = importer.parse_article(text)
     _check_fits(parsed)
@@ -90,12 +95,23 @@ def import_article(
         raise ImportRefused(
             f"unknown language {language!r}; use one of {', '.join(LANGUAGE_CODES)}"
         )
+    if dry_run:
+        return _rolled_back(parsed, section, access, language, authors, publish, create_section)
     try:
         return _import_parsed(parsed, section, access, language, authors, publish, create_section)
     except IntegrityError:
         # Two imports of the same new text raced: the loser's insert hit the unique
         # source key (or slug). Run again; it now finds and updates the winner's row.
         return _import_parsed(parsed, section, access, language, authors, publish, create_section)
+
+
+def _rolled_back(parsed: importer.ParsedArticle, *args: Any) -> ImportResult:
+    # The real write path inside a savepoint that is always rolled back, so the dry run
+    # can never disagree with the import it previews.
+    with transaction.atomic():
+        result = _import_parsed(parsed, *args)
+        transaction.set_rollback(True)
+    return dataclasses.replace(result, dry_run=True)
 
 
 def _check_fits(parsed: importer.ParsedArticle) -> None:
@@ -188,6 +204,7 @@ def replace_blocks(article: Article, blocks: Sequence[importer.ParsedBlock]) -> 
         for position, kind, label, text in wanted
     )
     bump_content_version()  # bulk_create sends no post_save: pages must see the new body
+    search.reindex_article(article.pk)
     return True
 
 

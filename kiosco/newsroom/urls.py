@@ -1,11 +1,12 @@
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.urls import path, re_path
 
 from kiosco.newsroom import feeds, views
 from kiosco.newsroom.sitemaps import SITEMAPS
 
 app_name = "newsroom"
-# The fixed paths come first: section and article paths match any slug.
+# The fixed paths come first: section and article paths match any slug (so no section
+# may be called "search", "authors" or "feeds").
 urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
@@ -13,6 +14,11 @@ urlpatterns = [
     path("feeds/atom.xml", feeds.EditionAtomFeed(), name="feed-atom"),
     path("feeds/<slug:section>/rss.xml", feeds.SectionFeed(), name="section-feed-rss"),
     path("feeds/<slug:section>/atom.xml", feeds.SectionAtomFeed(), name="section-feed-atom"),
+    path("feeds/authors/<slug:author>/rss.xml", feeds.AuthorFeed(), name="author-feed-rss"),
+    path("search/", views.search_page, name="search"),
+    # Uploaded images and renditions, for the embedded shape (production: the proxy).
+    re_path(r"^media/(?P<path>.+)$", views.media_file, name="media"),
+    path("authors/<slug:author>/", views.author_page, name="author"),
     path("", views.front_page, name="front"),
     path("<slug:section>/", views.section_page, name="section"),
     path("<slug:section>/<slug:slug>/", views.article_page, name="article"),

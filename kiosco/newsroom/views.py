@@ -6,48 +6,53 @@ views only pass that decision to the template.
 
 from __future__ import annotations
 
-from itertools import groupby
-
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
+from django.views.static import serve
 
-from kiosco.newsroom import seo
+from kiosco.newsroom import reading, seo
 from kiosco.newsroom.access import can_read_body, visible_blocks
 from kiosco.newsroom.cache import article_for_page, content_version
-from kiosco.newsroom.models import Access, Article, Section
+from kiosco.newsroom.models import Access, Author, Section
 
-LATEST_COUNT = 4
-PER_SECTION = 6
-# The front page groups the most recent articles; a few hundred rows cover every
-# section of a daily edition without one query per section.
-FRONT_WINDOW = 200
-SECTION_PAGE_SIZE = 50
-
-
-def front_sections(articles: list[Article]) -> list[tuple[Section, list[Article]]]:
-    """``articles`` grouped by section in the sections' order, newest first in each."""
-    ordered = sorted(articles, key=lambda a: (a.section.position, a.section.name, a.section_id))
-    grouped = groupby(ordered, key=lambda a: a.section)
-    return [(section, list(items)[:PER_SECTION]) for section, items in grouped]
+# Renditions are written once under a fresh path per image: a day of caching is safe.
+MEDIA_MAX_AGE = 86_400
 
 
 @require_safe
 def front_page(request: HttpRequest) -> HttpResponse:
-    recent = list(Article.objects.published().select_related("section")[:FRONT_WINDOW])
-    latest, rest = recent[:LATEST_COUNT], recent[LATEST_COUNT:]
-    context = {"latest": latest, "sections": front_sections(rest)}
+    front = reading.front_page()
+    context = {"lead": front.lead, "secondaries": front.secondaries, "sections": front.sections}
     return render(request, "newsroom/front.html", context)
 
 
 @require_safe
 def section_page(request: HttpRequest, section: str) -> HttpResponse:
     current = get_object_or_404(Section, slug=section)
-    articles = Article.objects.published().filter(section=current).select_related("section")
-    context = {"section": current, "articles": articles[:SECTION_PAGE_SIZE]}
+    page = reading.section_page(current, request.GET.get("page"))
+    context = {"section": current, "page": page, "articles": page.object_list}
     return render(request, "newsroom/section.html", context)
+
+
+@require_safe
+def author_page(request: HttpRequest, author: str) -> HttpResponse:
+    person = get_object_or_404(Author, slug=author)
+    page = reading.author_page(person, request.GET.get("page"))
+    context = {"author": person, "page": page, "articles": page.object_list}
+    return render(request, "newsroom/author.html", context)
+
+
+@require_safe
+def search_page(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[:200].strip()
+    words, page = reading.search_articles(query, request.GET.get("page"))
+    context = {"query": query, "words": words, "page": page, "articles": page.object_list}
+    return render(request, "newsroom/search.html", context)
 
 
 @require_safe
@@ -84,3 +89,12 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         f"Sitemap: {seo.public_url(reverse('newsroom:sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def media_file(request: HttpRequest, path: str) -> HttpResponseBase:
+    """An uploaded image or rendition, for the embedded shape (``static.serve`` refuses
+    paths outside MEDIA_ROOT); in production the proxy serves MEDIA_ROOT itself."""
+    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
+    patch_cache_control(response, public=True, max_age=MEDIA_MAX_AGE)
+    return response

@@ -34,15 +34,12 @@ from kiosco.leases.tokens import sign_token
 from kiosco.newsroom.access import AccessDecision
 from kiosco.newsroom.models import Article
 from kiosco.paywall import app_settings
+from kiosco.paywall.decision import BUSY as BUSY  # the states, re-exported: callers
+from kiosco.paywall.decision import CONTENDED, OFFER, RATE_LIMITED, READING, state_of
+from kiosco.paywall.decision import DISPLACED as DISPLACED  # import them from here
 from kiosco.readers import services as readers
 from kiosco.subscriptions.services.entitlements import Entitlements, entitlements_for
 
-READING = "reading"
-BUSY = "busy"  # another device of this seat is reading
-DISPLACED = "displaced"  # this device was reading until another one continued
-RATE_LIMITED = "rate_limited"  # "continue reading here" too often on this seat
-CONTENDED = "contended"  # lost every race: try again
-OFFER = "offer"  # no entitlement: the plans
 IDLE_CAP = 24 * 60 * 60.0
 
 
@@ -89,20 +86,19 @@ def reading_for(request: HttpRequest, idle: float = 0.0, *, take_over: bool = Fa
 
 
 def _reading(result: Result, entitlements: Entitlements) -> Reading:
+    state = state_of(result)  # the pure part, which the sharing simulator drives too
     if isinstance(result, Held | Acquired):
-        return Reading(READING, entitlements, token=sign_token(result.lease))
+        return Reading(state, entitlements, token=sign_token(result.lease))
     if isinstance(result, Busy):
         label = readers.device_label_of(result.holder.reader, result.holder.device)
-        return Reading(BUSY, entitlements, holder_label=label, since=_when(result.since))
+        return Reading(state, entitlements, holder_label=label, since=_when(result.since))
     if isinstance(result, Displaced):
         label = readers.device_label_of(result.by.reader, result.by.device)
-        return Reading(DISPLACED, entitlements, holder_label=label, since=_when(result.at))
-    if result.reason == "rate_limited" and entitlements.seat_id is not None:
+        return Reading(state, entitlements, holder_label=label, since=_when(result.at))
+    if state == RATE_LIMITED and entitlements.seat_id is not None:
         again = leases.takeovers_allowed_again_at(entitlements.seat_id)
-        return Reading(RATE_LIMITED, entitlements, retry_at=_when(again))
-    if result.reason == "no_slots":  # the plan allows no reading on this seat
-        return Reading(OFFER, entitlements)
-    return Reading(CONTENDED, entitlements)
+        return Reading(state, entitlements, retry_at=_when(again))
+    return Reading(CONTENDED if state == RATE_LIMITED else state, entitlements)
 
 
 def _when(seconds: float) -> datetime:

@@ -108,12 +108,15 @@ def insecure_cookies(settings: Any) -> None:
     settings.CSRF_COOKIE_SECURE = False
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def asgi_server(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     """The embedded shape's ASGI application (pages and ``/live/`` in one process) on a
     real HTTP server in a thread of this process, so it reads the test database and
     shares the in-process lease notifier, as ``kiosco serve --embedded`` does.
-    pytest-django's live_server speaks WSGI only, which cannot hold an SSE stream."""
+    pytest-django's live_server speaks WSGI only, which cannot hold an SSE stream.
+
+    One server per test, stopped before the test's data is flushed: a page's release
+    beacon sent while the browser closes must not reach the next test's database."""
     import socket
     import threading
 
@@ -129,7 +132,13 @@ def asgi_server(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     config = uvicorn.Config(
-        application, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="none"
+        application,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        ws="none",
+        timeout_graceful_shutdown=2,  # open live streams never end by themselves
     )
     server = uvicorn.Server(config)
     with django_db_blocker.unblock():

@@ -134,7 +134,7 @@ def test_it_keeps_the_json_report_shape(science):
     # The --json output is a promise to scripts: new keys may come, none may go.
     assert set(report) == {
         "slug", "headline", "standfirst", "language", "blocks", "turns", "dropped",
-        "created", "changed", "section", "access", "published_at",
+        "created", "changed", "section", "access", "published_at", "dry_run",
     }  # fmt: skip
     assert set(report["blocks"]) == {"paragraph", "heading", "question", "answer", "quote"}
 
@@ -151,3 +151,42 @@ def test_it_reads_standard_input(science, monkeypatch):
     stdin = io.TextIOWrapper(io.BytesIO(INTERVIEW.read_bytes()), encoding="utf-8")
     monkeypatch.setattr(sys, "stdin", stdin)
     assert json.loads(run("-", "--section", "science", "--json"))["turns"] == 10
+
+
+CORPUS = FIXTURES / "corpus"
+
+
+def test_it_shows_a_dry_run_and_writes_nothing(science):
+    page = CORPUS / "02_entrevista_es_dialogo_en.txt"
+    out = run(str(page), "--section", "science", "--dry-run")
+    assert out.startswith("Dry run, nothing written: would be imported 'la-restauradora")
+    assert "  dropped: Reading on another device" in out
+    assert "  6 line(s) dropped" in out
+    assert (Article.objects.count(), Block.objects.count()) == (0, 0)
+
+
+def test_it_reports_a_dry_run_of_an_existing_article_as_unchanged(science):
+    page = CORPUS / "12_interview_en_paywall_en.txt"
+    run(str(page), "--section", "science")
+    report = json.loads(run(str(page), "--dry-run", "--json"))
+    assert (report["dry_run"], report["created"], report["changed"]) == (True, False, False)
+    assert Article.objects.count() == 1
+
+
+def test_it_imports_a_saved_web_page(science):
+    report = json.loads(
+        run(str(CORPUS / "15_pagina_es_guardada.html"), "--section", "science", "--json")
+    )
+    article = Article.objects.get(slug=report["slug"])
+    assert article.headline == "«Cada reloj que arreglo me cuenta la vida de su dueño»"
+    assert (article.language, article.byline, report["turns"]) == ("es", "Autora de Prueba", 6)
+    assert report["dropped"][0] == "You are reading on another device"
+    assert not Block.objects.filter(text__contains="subscription").exists()
+
+
+def test_it_refuses_a_page_without_an_article(science, tmp_path):
+    page = tmp_path / "empty.html"
+    page.write_text("<!DOCTYPE html><html><body><nav>Home</nav></body></html>")
+    with pytest.raises(CommandError, match="no article was found in the page"):
+        run(str(page), "--section", "science")
+    assert Article.objects.count() == 0

@@ -140,7 +140,7 @@ def test_it_lists_published_articles_on_the_front_page_grouped_by_section(client
 
 
 def test_it_groups_older_articles_under_their_sections(client, edition, monkeypatch):
-    monkeypatch.setattr("kiosco.newsroom.views.LATEST_COUNT", 1)
+    monkeypatch.setattr("kiosco.newsroom.reading.SECONDARY_COUNT", 0)
     page = parse_html(client.get("/").content)
     groups = {
         section.find("h2").text(): [a.find("h3").text() for a in section.find_all("article")]

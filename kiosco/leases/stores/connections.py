@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -72,17 +71,14 @@ class DjangoDatabase:
         self._connections = connections
         self.vendor = connections[alias].vendor
         self._native: dict[str, str] = {}
-        self._thread = threading.local()
 
     @property
     def connection(self) -> Any:
-        """This thread's Django connection. Django keeps one per thread for good
-        (``ConnectionHandler.thread_critical``), so it is looked up once per thread."""
-        try:
-            return self._thread.wrapper
-        except AttributeError:
-            self._thread.wrapper = self._connections[self.alias]
-            return self._thread.wrapper
+        """The Django connection of this thread, looked up on every use, never kept:
+        ``transaction.atomic`` looks it up too, and a kept wrapper can stop being the
+        one Django hands out (seen after the browser tests), which put statements on
+        a second connection beside the transaction's own — a SQLite self-deadlock."""
+        return self._connections[self.alias]
 
     def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         wrapper = self.connection

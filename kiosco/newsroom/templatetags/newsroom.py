@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django import template
+from django.core.files.storage import default_storage
 from django.utils.safestring import SafeString
 
 from kiosco.newsroom import seo
 from kiosco.newsroom.cache import sections_for_nav
-from kiosco.newsroom.models import Article, Block, BlockKind, Section
+from kiosco.newsroom.models import Article, Block, BlockKind, Image, Section
 
 register = template.Library()
 
@@ -82,3 +83,32 @@ def article_json_ld(article: Article) -> SafeString:
 @register.filter
 def absolute(path: str) -> str:
     return seo.public_url(path)
+
+
+@register.inclusion_tag("newsroom/_picture.html")
+def picture(image: Image | None, sizes: str = "100vw", eager: bool = False) -> dict[str, object]:
+    """A ``<picture>`` of an image's renditions: one ``<source>`` per modern format, the
+    JPEG as the ``<img>``; lazy unless ``eager`` (the lead image, above the fold)."""
+    if image is None:
+        return {"image": None}
+    renditions = image.renditions or {}
+    srcsets = {
+        name: ", ".join(f"{default_storage.url(path)} {width}w" for width, path in sizes_)
+        for name, sizes_ in renditions.items()
+    }
+    fallback = renditions.get("jpeg") or []
+    src = default_storage.url(fallback[-1][1]) if fallback else image.file.url
+    sources = [(f"image/{name}", srcsets[name]) for name in ("avif", "webp") if name in srcsets]
+    return {
+        "image": image,
+        "sources": sources,
+        "srcset": srcsets.get("jpeg", ""),
+        "src": src,
+        "sizes": sizes,
+        "eager": eager,
+    }
+
+
+@register.filter
+def og_rendition(image: Image | None) -> dict[str, object] | None:
+    return seo.og_rendition(image)

@@ -1,6 +1,7 @@
 """`kiosco import-article PATH`: a plain-text article (wire copy or a copied web page)
-into the edition. The work is ``services.import_article``; this parses options,
-reads the file and prints the report."""
+or a saved web page (``.html``) into the edition. The work is
+``services.import_article`` (and ``webpage.text_from_html`` for a page); this parses
+options, reads the file and prints the report: what was kept and every dropped line."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kiosco.newsroom.importer import MAX_BYTES, UnreadableText, decode_text
 from kiosco.newsroom.models import Access
 from kiosco.newsroom.services import ImportRefused, import_article
+from kiosco.newsroom.webpage import looks_like_html, text_from_html
 
 
 class Command(BaseCommand):
@@ -50,10 +52,17 @@ class Command(BaseCommand):
             "--draft", dest="publish", action="store_const", const=False, help="keep it unpublished"
         )
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="show what would be imported and dropped, and write nothing",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             text = decode_text(read_limited(options["path"]))
+            if looks_like_html(text):
+                text = text_from_html(text)
             result = import_article(
                 text,
                 section=options["section"],
@@ -62,6 +71,7 @@ class Command(BaseCommand):
                 authors=options["authors"],
                 publish=options["publish"],
                 create_section=options["create_section"],
+                dry_run=options["dry_run"],
             )
         except (UnreadableText, ImportRefused) as refused:
             raise CommandError(f"{options['path']}: {refused}; nothing was imported") from None
@@ -85,10 +95,13 @@ def read_limited(path: str) -> bytes:
 
 def _summary(report: dict[str, Any]) -> str:
     verb = "Imported" if report["created"] else "Updated" if report["changed"] else "Unchanged"
+    if report["dry_run"]:
+        verb = f"Dry run, nothing written: would be {verb.lower()}"
     counts = ", ".join(f"{n} {kind}" for kind, n in report["blocks"].items() if n)
     lines = [
         f"{verb} {report['slug']!r} ({report['language']}, {report['section']}, "
         f"{report['access']}): {counts or 'no body'}",
     ]
     lines += [f"  dropped: {line}" for line in report["dropped"]]
+    lines.append(f"  {len(report['dropped'])} line(s) dropped")
     return "\n".join(lines)

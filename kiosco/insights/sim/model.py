@@ -1,0 +1,290 @@
+"""One simulated account: its people's sessions, driven through the real lease engine
+(memory store, simulated clock), the real access decision (``paywall.decision``) and
+the real ladder. Pure Python; one call per account, so accounts run on any worker.
+
+The only model of client code is the page script's timing (``leases/timing.json``):
+a page view asks ``check`` with idle 0; every heartbeat while visible asks ``check``
+with the idle since the last input; hiding the page releases the lease (unless the
+screen locked without telling); a lingering visible tab keeps heartbeating, idle.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosco.insights.ladder import DAY, Facts, LadderPolicy, decide
+from kiosco.insights.log import takeovers_from_rows
+from kiosco.leases.engine import Engine
+from kiosco.leases.results import Acquired, Busy, Device, Held, Policy, Seat
+from kiosco.leases.stores.memory import MemoryStore
+from kiosco.leases.timing import Timing
+from kiosco.paywall.decision import BUSY, DISPLACED, READING, state_of
+
+EPISODE_SECONDS = 10.0  # ground truth: two people reading overlapping by at least this
+SHARER_EPISODES = 3  # ... this many times in some 7-day window
+
+
+@dataclass
+class Session:
+    person: int
+    device: str
+    start: float
+    pages: list[float]  # when each page is opened
+    end: float
+    linger_until: float = 0.0  # a tab left visible heartbeats (idle) until then
+    releases: bool = True
+    token: Any = None
+    last_input: float = 0.0
+    reading: bool = False
+    self_blocked: bool = False  # shown the dialog because of this person's own device
+
+
+@dataclass
+class Outcome:
+    segment: str
+    dialogs: dict[str, int] = field(default_factory=dict)  # cause → count
+    handoffs: list[tuple[float, bool]] = field(default_factory=list)  # (gap, challenged)
+    notice_at: float | None = None
+    sharer_at: float | None = None  # ground truth: when it became a concurrent sharer
+    collisions: int = 0
+
+
+def plan_sessions(
+    rng: random.Random, seg: dict[str, Any], cfg: dict[str, Any], days: int
+) -> list[Session]:
+    people = seg["people"] if isinstance(seg["people"], int) else rng.randint(*seg["people"])
+    reading, client = cfg["reading"], cfg["client"]
+    sessions: list[Session] = []
+    for person in range(people):
+        devices = [f"{person}-{name}" for name in seg["devices"]]
+        for day in range(days):
+            if rng.random() > reading["active_day"]:
+                continue
+            count = _poisson(rng, seg["sessions_per_day"])
+            at = day * DAY + rng.uniform(7, 10) * 3600
+            for index in range(count):
+                device = devices[index % len(devices)] if len(devices) > 1 else devices[0]
+                if index and rng.random() < seg.get("overlap", 0.0):
+                    at = sessions[-1].start + 60  # the phone opened while the desk tab reads
+                sessions.append(_session(rng, person, device, at, reading, client))
+                at = sessions[-1].end + rng.uniform(*reading["handoff_gap_seconds"])
+                at += rng.expovariate(1 / 3600) if index % 2 else 0.0
+    return sorted(sessions, key=lambda s: s.start)
+
+
+def _session(
+    rng: random.Random,
+    person: int,
+    device: str,
+    at: float,
+    reading: dict[str, Any],
+    client: dict[str, Any],
+) -> Session:
+    pages, t = [], at
+    for _ in range(1 + _geometric(rng, reading["pages_per_session"] - 1)):
+        pages.append(t)
+        t += rng.expovariate(1 / reading["seconds_per_page"])
+    session = Session(person, device, at, pages, t)
+    session.releases = rng.random() >= client["locked_without_hide"]
+    if not device.endswith("phone") and rng.random() < client["lingering_tab"]:
+        session.linger_until = t + client["lingering_minutes"] * 60
+    return session
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    count, total = 0, rng.expovariate(1.0)
+    while total < mean:
+        count, total = count + 1, total + rng.expovariate(1.0)
+    return count
+
+
+def _geometric(rng: random.Random, mean: float) -> int:
+    count = 0
+    while mean > 0 and rng.random() < mean / (mean + 1):
+        count += 1
+    return count
+
+
+def episodes_start(sessions: list[Session]) -> float | None:
+    """Ground truth from the generator: when the account first had SHARER_EPISODES
+    concurrent episodes (two people's reading overlapping by ≥ 10 s) within 7 days."""
+    starts: list[float] = []
+    for i, a in enumerate(sessions):
+        for b in sessions[i + 1 :]:
+            if b.start >= a.end:
+                break
+            if a.person != b.person and min(a.end, b.end) - b.start >= EPISODE_SECONDS:
+                starts.append(b.start)
+    starts.sort()
+    for i in range(SHARER_EPISODES - 1, len(starts)):
+        if starts[i] - starts[i - SHARER_EPISODES + 1] <= 7 * DAY:
+            return starts[i]
+    return None
+
+
+class Account:
+    """The event loop of one account over ``days``."""
+
+    def __init__(
+        self,
+        segment: str,
+        sessions: list[Session],
+        rng: random.Random,
+        cfg: dict[str, Any],
+        timing: Timing,
+        policy: Policy,
+        ladder: LadderPolicy,
+        release_on_hide: bool,
+    ) -> None:
+        self.now = 0.0
+        self.store = MemoryStore(clock=lambda: self.now)
+        self.engine = Engine(self.store, policy, sample=rng.random)
+        self.seat, self.rng, self.cfg, self.timing = Seat(1), rng, cfg, timing
+        self.ladder, self.release_on_hide = ladder, release_on_hide
+        self.sessions = sessions
+        self.outcome = Outcome(segment, sharer_at=episodes_start(sessions))
+        self.queue: list[tuple[float, int, str, int]] = []
+        self.upgraded_at: float | None = None
+        self.focus: dict[int, int] = {}  # person → the session they touch now (one screen)
+        self._seq = 0
+
+    def push(self, at: float, action: str, index: int) -> None:
+        self._seq += 1
+        heapq.heappush(self.queue, (at, self._seq, action, index))
+
+    def run(self, days: int) -> Outcome:
+        for index, session in enumerate(self.sessions):
+            for at in session.pages:
+                self.push(at, "page", index)
+            self.push(session.end, "end", index)
+        for day in range(1, days + 1):
+            self.push(day * DAY - 1, "ladder", -1)
+        while self.queue:
+            self.now, _, action, index = heapq.heappop(self.queue)
+            getattr(self, f"on_{action}")(index)
+        self._handoffs()
+        return self.outcome
+
+    # --- the client ---------------------------------------------------------------
+    def me(self, session: Session) -> Device:
+        return Device(session.person, session.device, max(0.0, self.now - session.last_input))
+
+    def on_page(self, index: int) -> None:
+        session = self.sessions[index]
+        if self.upgraded_at is not None and session.person > 0:
+            return  # after an upgrade the others read on seats of their own
+        if self._elsewhere(session, index):
+            return  # this person has another screen in hand: this one waits
+        was_reading = session.reading
+        session.last_input, self.focus[session.person] = self.now, index
+        self.answer(index, self.engine.check(self.seat, self.me(session), session.token))
+        if session.reading and not was_reading:
+            self.push(self.now + self.timing.heartbeat_seconds, "beat", index)
+
+    def _elsewhere(self, session: Session, index: int) -> bool:
+        """A session's first page takes the person's focus (they picked that device
+        up); later pages wait while another of their sessions has it."""
+        other = self.focus.get(session.person, index)
+        first = self.now == session.pages[0]
+        return not first and other != index and self.sessions[other].end > self.now
+
+    def on_beat(self, index: int) -> None:
+        session = self.sessions[index]
+        if not session.reading:
+            return
+        visible = self.now < session.end or self.now < session.linger_until
+        if not visible and self.timing.heartbeat_only_while_visible:
+            return
+        # Still reading, and this person's screen in hand: some input since the last beat
+        # (one person touches one screen; a desk tab left in view gets none).
+        if self.now < session.end and self.focus.get(session.person) == index:
+            gap = self.cfg["client"]["input_every_seconds"]
+            session.last_input = max(session.last_input, self.now - self.rng.uniform(0, gap))
+        self.answer(index, self.engine.check(self.seat, self.me(session), session.token))
+        if session.reading:
+            self.push(self.now + self.timing.heartbeat_seconds, "beat", index)
+
+    def on_end(self, index: int) -> None:
+        session = self.sessions[index]
+        if session.linger_until > self.now:
+            return  # the tab stays visible: it goes on heartbeating, idle
+        if session.reading and session.releases and self.release_on_hide:
+            self.engine.release(session.token, "hidden")
+        session.reading = False
+
+    def answer(self, index: int, result: Any) -> None:
+        """The real access decision's state, and how the person answers a dialog."""
+        session, state = self.sessions[index], state_of(result)
+        if state == READING:
+            session.reading, session.token = True, result.lease.token
+            return
+        session.reading = False
+        if state not in (BUSY, DISPLACED) or self.now >= session.end:
+            return
+        if self.focus.get(session.person) != index:
+            return  # a screen nobody holds shows the dialog to nobody
+        if state == BUSY:
+            self.count_dialog(session, result)
+        if self.rng.random() < self.cfg["client"]["continue_from_dialog"]:
+            taken = self.engine.take_over(self.seat, self.me(session), session.token)
+            if state_of(taken) == READING and isinstance(taken, Held | Acquired):
+                session.reading, session.token = True, taken.lease.token
+                self.push(self.now + self.timing.heartbeat_seconds, "beat", index)
+
+    def count_dialog(self, session: Session, busy: Busy) -> None:
+        session.self_blocked |= busy.holder.device.startswith(f"{session.person}-")
+        holder = next(
+            (s for s in self.sessions if s.device == busy.holder.device and s.reading), None
+        )
+        if holder is None or holder.start > self.now:
+            cause = "unreleased lease"
+        elif holder.end > self.now:
+            cause = "simultaneous reading"
+        elif holder.linger_until > self.now:
+            cause = "lingering tab"
+        else:
+            cause = "unreleased lease"
+        self.outcome.dialogs[cause] = self.outcome.dialogs.get(cause, 0) + 1
+
+    # --- the ladder, once a simulated day ------------------------------------------------
+    def on_ladder(self, index: int) -> None:
+        rows = [event.__dict__ for event in self.store.events]
+        facts = Facts(self.now, takeovers_from_rows(rows), upgraded_at=self.upgraded_at)
+        decision = decide(facts, self.ladder)
+        if decision.notice and self.outcome.notice_at is None:
+            self.outcome.notice_at = decision.since
+            self.outcome.collisions = len(decision.counted)
+        people = len({s.person for s in self.sessions})
+        upgrade = self.cfg["client"]["upgrade_after_notice"]
+        if decision.notice and people > 1 and self.rng.random() < upgrade:
+            self.upgraded_at = self.now
+
+    def _handoffs(self) -> None:
+        """One person moving from one device to the next: was the next one challenged?"""
+        last: dict[int, Session] = {}
+        for session in self.sessions:
+            before = last.get(session.person)
+            if before is not None and before.device != session.device:
+                gap = session.start - before.end
+                self.outcome.handoffs.append((gap, session.self_blocked))
+            last[session.person] = session
+
+
+def simulate(
+    seed: int,
+    index: int,
+    segment: str,
+    cfg: dict[str, Any],
+    timing: Timing,
+    policy: Policy,
+    ladder: LadderPolicy,
+    release_on_hide: bool,
+    days: int,
+) -> Outcome:
+    rng = random.Random(f"{seed}:{index}")  # per account: identical on any number of workers
+    sessions = plan_sessions(rng, cfg["segments"][segment], cfg, days)
+    account = Account(segment, sessions, rng, cfg, timing, policy, ladder, release_on_hide)
+    return account.run(days)
