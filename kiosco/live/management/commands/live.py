@@ -43,6 +43,10 @@ class Command(BaseCommand):
             str(options["port"]),
             "--workers",
             str(max(1, options["workers"])),
+            # Every open page holds a request for good: granian's default of
+            # backlog/workers concurrent requests (1,024) would cap the open pages.
+            "--backpressure",
+            str(env_int("KIOSCO_LIVE_STREAMS", 20000)),
             # Open live streams never end by themselves: past this, stop the workers.
             "--workers-kill-timeout",
             "10",
