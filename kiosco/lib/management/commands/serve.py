@@ -67,6 +67,9 @@ class Command(BaseCommand):
             # granian runs ASGI apps on its event loop: one blocking thread only.
             "--blocking-threads",
             "1" if embedded else str(max(1, options["threads"])),
+            # Embedded, every open subscriber page holds a live stream for good: lift
+            # granian's cap of 1,024 concurrent requests (WSGI keeps its default).
+            *(["--backpressure", str(env_int("KIOSCO_LIVE_STREAMS", 20000))] if embedded else []),
             # Open live streams never end by themselves: past this, stop the workers.
             "--workers-kill-timeout",
             "10",
