@@ -69,6 +69,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # hardening: input no view could store (NUL bytes, odd charsets, deep or huge bodies)
+    # is refused here, before anything else runs (kiosco/lib/edge.py).
+    "kiosco.lib.edge.EdgeMiddleware",
     # readers: X-Forwarded-* count only from KIOSCO_TRUSTED_PROXIES (kiosco/lib/client_ip.py).
     "kiosco.lib.client_ip.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -87,6 +90,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "kiosco.urls"
+# hardening: paths whose errors are problem JSON (RFC 9457), not HTML pages; an app with
+# JSON endpoints appends its prefix (kiosco/lib/edge.py).
+KIOSCO_JSON_PATH_PREFIXES = ["/billing/", "/api/", "/leases/", "/live/"]
 WSGI_APPLICATION = "kiosco.wsgi.application"
 ASGI_APPLICATION = "kiosco.asgi.application"
 

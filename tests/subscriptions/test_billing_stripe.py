@@ -91,7 +91,7 @@ def test_it_rejects_a_bad_stripe_signature(client, owner):
         subscription_event("evt_1", "customer.subscription.created", NOW),
         secret="whsec_wrong",
     )
-    assert response.status_code == 400 and response.json() == {"error": "signature does not match"}
+    assert response.status_code == 400 and response.json()["error"] == "signature does not match"
     assert not BillingEvent.objects.exists()
 
 

@@ -76,7 +76,7 @@ def test_it_rejects_a_bad_signature_with_400(client, owner, header):
 
 def test_it_rejects_a_body_signed_with_another_secret(client, owner):
     response = post(client, created(), secret="whsec_someone_else")
-    assert response.status_code == 400 and response.json() == {"error": "signature does not match"}
+    assert response.status_code == 400 and response.json()["error"] == "signature does not match"
 
 
 def test_it_rejects_an_old_signature_as_a_replay(client, owner):
@@ -292,3 +292,33 @@ def test_it_brings_a_downgrade_to_the_plans_seats_in_any_order(client, owner, or
     for index in order:
         post(client, events[index])
     assert _state() == ("active", T0 + timedelta(days=60), 1, 1, "digital")
+
+
+def _assert_problem(response, status):
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["status"] == status and response.json()["title"]
+
+
+def test_it_refuses_a_signed_event_with_a_nul_byte_as_problem_json(client, owner):
+    _assert_problem(post(client, created(owner_email="olga\x00@example.com")), 400)
+    assert not BillingEvent.objects.exists()
+
+
+def test_it_refuses_a_signed_deeply_nested_event_as_problem_json(client, owner):
+    payload = created()
+    payload["subscription"]["metadata"] = json.loads("[" * 200 + "]" * 200)
+    _assert_problem(post(client, payload), 400)
+    assert not BillingEvent.objects.exists()
+
+
+def test_it_refuses_a_signed_event_over_the_size_limit_as_problem_json(client, owner, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    _assert_problem(post(client, created(note="x" * 20_000)), 413)
+    assert not BillingEvent.objects.exists()
+
+
+def test_it_keeps_a_bad_signature_in_problem_json_with_its_error_member(client, owner):
+    response = post(client, created(), secret="not-the-secret")
+    _assert_problem(response, 400)
+    assert response.json()["error"] == response.json()["detail"] == "signature does not match"
