@@ -121,7 +121,7 @@ def test_it_applies_a_replayed_event_only_once(client, owner):
 def test_it_answers_bad_input_with_a_json_400(client, owner, body):
     response = post(client, body)
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
 
 
 def test_it_refuses_get(client):

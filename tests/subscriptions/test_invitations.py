@@ -272,8 +272,9 @@ def test_it_seats_a_reader_whose_verified_second_address_was_invited(
     from allauth.account.models import EmailAddress
 
     _free_carols_seat(people)
-    EmailAddress.objects.create(user=erin, email="Erin.Work@Example.com", verified=True)
-    key = _invite(client, people.bob, "erin.work@example.com", django_capture_on_commit_callbacks)
+    # allauth stores addresses lower-cased; the owner typed it with capitals.
+    EmailAddress.objects.create(user=erin, email="erin.work@example.com", verified=True)
+    key = _invite(client, people.bob, "Erin.Work@Example.com", django_capture_on_commit_callbacks)
     client.force_login(erin)
     assert client.post(f"/invitations/{key}/").status_code == 302
     assert Seat.objects.filter(holder=erin).exists()
@@ -296,3 +297,18 @@ def test_it_lists_the_seats_with_their_actions_on_the_owners_page(client, people
     assert "bob@example.com (you)" in page
     carol_seat = Seat.objects.get(holder=people.carol).pk
     assert f"/subscription/seats/{carol_seat}/revoke/" in page and "Revoke access" in page
+
+
+def test_it_refuses_a_look_alike_address_with_a_dotless_i(
+    client, people, django_capture_on_commit_callbacks
+):
+    """PostgreSQL's case-insensitive match folds "ı" into "I": exact addresses only."""
+    _free_carols_seat(people)
+    key = _invite(client, people.bob, "victim@bigcorp.example", django_capture_on_commit_callbacks)
+    impostor = make_reader("victim@b\u0131gcorp.example", None)
+    client.force_login(impostor)
+    response = client.post(f"/invitations/{key}/")
+    assert response.status_code == 409
+    assert "Sign in with that address" in response.content.decode()
+    assert not Seat.objects.filter(holder=impostor).exists()
+    assert confirmation.find(INVITATION, key).used_at is None

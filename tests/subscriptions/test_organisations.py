@@ -215,3 +215,15 @@ def test_it_lists_the_members_with_their_actions_on_the_admins_page(client, peop
     dave_seat = Seat.objects.get(holder=people.dave).pk
     assert f"/org/acme/members/{dave_seat}/remove/" in page
     assert f"/org/acme/invitations/{invitation.pk}/revoke/" in page and "new@acme.example" in page
+
+
+def test_it_refuses_a_look_alike_domain_with_a_dotless_i(client, people):
+    client.force_login(people.dave)
+    client.post(
+        "/org/acme/domain/", {"domain": "bigcorp.example", "attest": "on", "join_enabled": "on"}
+    )
+    assert Organisation.objects.get(slug="acme").domain_open
+    lookalike = make_reader("mallory@b\u0131gcorp.example", None)
+    client.force_login(lookalike)
+    assert client.post("/org/acme/join/").status_code == 404
+    assert not Seat.objects.filter(holder=lookalike).exists()
