@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 def normalise_email(address: str) -> str:
     """The one stored form of an address: trimmed and lower-cased, as allauth stores its
     EmailAddress rows. Compare addresses in this form and exactly: SQL's case-insensitive
-    match (``iexact`` is UPPER() on PostgreSQL) folds a dotless ``ı`` into ``I``, so
-    ``victim@bıgcorp.example`` would pass for ``victim@bigcorp.example``."""
+    match (``iexact`` is UPPER() on PostgreSQL) folds a dotless i (U+0131) into ``I``, so
+    ``victim@b\u0131gcorp.example`` would pass for ``victim@bigcorp.example``."""
     return address.strip().lower()
 
 

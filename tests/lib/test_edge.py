@@ -12,10 +12,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from tests.support.regex_example import simplest_match
 
 from kiosco.lib.edge import is_json_endpoint
 from tests.support.personas import make_reader
+from tests.support.regex_example import simplest_match
 
 pytestmark = pytest.mark.django_db
 NUL = "\x00"
