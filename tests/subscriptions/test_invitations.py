@@ -302,7 +302,7 @@ def test_it_lists_the_seats_with_their_actions_on_the_owners_page(client, people
 def test_it_refuses_a_look_alike_address_with_a_dotless_i(
     client, people, django_capture_on_commit_callbacks
 ):
-    """PostgreSQL's case-insensitive match folds a dotless i (U+0131) into "I": exact addresses only."""
+    """PostgreSQL folds a dotless i (U+0131) into "I": exact addresses only."""
     _free_carols_seat(people)
     key = _invite(client, people.bob, "victim@bigcorp.example", django_capture_on_commit_callbacks)
     impostor = make_reader("victim@b\u0131gcorp.example", None)
