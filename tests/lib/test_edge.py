@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 NUL = "\x00"
 DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
 MULTIPART = (
-    b"--BoUnDaRy\r\nContent-Disposition: form-data; name=\"email\"\r\n"
+    b'--BoUnDaRy\r\nContent-Disposition: form-data; name="email"\r\n'
     b"Content-Type: text/plain; charset=klingon\r\n\r\nx@example.com\r\n--BoUnDaRy--\r\n"
 )
 ERROR_SHAPES = ("text/html", "application/problem+json")
@@ -49,53 +49,89 @@ def _hostile_requests(path: str) -> Iterator[tuple[str, str, dict[str, Any]]]:
     form = {"email": "a" + NUL + "@example.com", "login": NUL, "password": NUL, "key": NUL}
     yield "NUL in a form field", "post", {"path": path, "data": form}
     yield "NUL in a multipart field", "post", {"path": path, "data": {"name": NUL}}
-    yield "non-UTF-8 form", "post", {
-        "path": path,
-        "data": b"email=%ff%fe&password=\xff\xfe",
-        "content_type": "application/x-www-form-urlencoded",
-    }
+    yield (
+        "non-UTF-8 form",
+        "post",
+        {
+            "path": path,
+            "data": b"email=%ff%fe&password=\xff\xfe",
+            "content_type": "application/x-www-form-urlencoded",
+        },
+    )
     for charset in ("klingon", "utf-16", "utf-7"):
-        yield f"charset {charset}", "post", {
+        yield (
+            f"charset {charset}",
+            "post",
+            {
+                "path": path,
+                "data": b"email=x%40example.com",
+                "content_type": f"application/x-www-form-urlencoded; charset={charset}",
+            },
+        )
+        yield (
+            f"multipart charset {charset}",
+            "post",
+            {
+                "path": path,
+                "data": MULTIPART,
+                "content_type": f"multipart/form-data; boundary=BoUnDaRy; charset={charset}",
+            },
+        )
+    yield (
+        "NUL in JSON",
+        "post",
+        {
             "path": path,
-            "data": b"email=x%40example.com",
-            "content_type": f"application/x-www-form-urlencoded; charset={charset}",
-        }
-        yield f"multipart charset {charset}", "post", {
+            "data": json.dumps({"id": "evt_" + NUL, "type": "created"}),
+            "content_type": "application/json",
+        },
+    )
+    yield (
+        "lone surrogate in JSON",
+        "post",
+        {
             "path": path,
-            "data": MULTIPART,
-            "content_type": f"multipart/form-data; boundary=BoUnDaRy; charset={charset}",
-        }
-    yield "NUL in JSON", "post", {
-        "path": path,
-        "data": json.dumps({"id": "evt_" + NUL, "type": "created"}),
-        "content_type": "application/json",
-    }
-    yield "lone surrogate in JSON", "post", {
-        "path": path,
-        "data": b'{"id": "\\ud800"}',
-        "content_type": "application/json",
-    }
-    yield "deeply nested JSON", "post", {
-        "path": path,
-        "data": DEEP_JSON,
-        "content_type": "application/json",
-    }
-    yield "non-UTF-8 JSON", "post", {
-        "path": path,
-        "data": b'{"id": "\xff\xfe"}',
-        "content_type": "application/json",
-    }
+            "data": b'{"id": "\\ud800"}',
+            "content_type": "application/json",
+        },
+    )
+    yield (
+        "deeply nested JSON",
+        "post",
+        {
+            "path": path,
+            "data": DEEP_JSON,
+            "content_type": "application/json",
+        },
+    )
+    yield (
+        "non-UTF-8 JSON",
+        "post",
+        {
+            "path": path,
+            "data": b'{"id": "\xff\xfe"}',
+            "content_type": "application/json",
+        },
+    )
     huge = b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
-    yield "huge JSON body", "post", {
-        "path": path,
-        "data": b'{"x": "' + huge + b'"}',
-        "content_type": "application/json",
-    }
-    yield "huge form body", "post", {
-        "path": path,
-        "data": b"q=" + huge,
-        "content_type": "application/x-www-form-urlencoded",
-    }
+    yield (
+        "huge JSON body",
+        "post",
+        {
+            "path": path,
+            "data": b'{"x": "' + huge + b'"}',
+            "content_type": "application/json",
+        },
+    )
+    yield (
+        "huge form body",
+        "post",
+        {
+            "path": path,
+            "data": b"q=" + huge,
+            "content_type": "application/x-www-form-urlencoded",
+        },
+    )
 
 
 def _send(client: Client, method: str, kwargs: dict[str, Any]) -> Any:

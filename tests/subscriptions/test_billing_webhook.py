@@ -10,6 +10,7 @@ import pytest
 from kiosco.subscriptions.billing.webhook import sign
 from kiosco.subscriptions.models import BillingEvent, Seat, Subscription
 from kiosco.subscriptions.services import entitlements_for
+from tests.support.leases import holders, read_on
 from tests.support.personas import make_reader
 
 SECRET = "whsec_test_kiosco_0123456789"
@@ -215,16 +216,14 @@ def test_it_keeps_the_newest_failure_and_the_renewals_period(client, owner):
     assert BillingEvent.objects.count() == 4
 
 
-def test_it_ends_access_when_the_billing_system_ends_it(client, owner, monkeypatch):
-    released = []
-    monkeypatch.setattr(
-        "kiosco.subscriptions.services.lifecycle.release_seat", lambda s, r: released.append(r)
-    )
+def test_it_ends_access_when_the_billing_system_ends_it(client, owner):
     post(client, created())
     assert entitlements_for(owner).can_read_subscriber_content
+    seats = list(Seat.objects.filter(subscription__external_id="sub_42"))
+    read_on(next(seat for seat in seats if seat.holder_id == owner.pk), owner)
     post(client, event("evt_end", "ended", 1))
     assert not entitlements_for(owner).can_read_subscriber_content
-    assert released == ["subscription_ended", "subscription_ended"]
+    assert all(holders(seat.pk) == [] for seat in seats)  # every lease slot is free
 
 
 def test_it_creates_an_organisation_from_an_event(client, db):

@@ -6,22 +6,12 @@ from django.test import Client
 
 from kiosco.lib import confirmation
 from kiosco.subscriptions.models import Invitation, Seat, Subscription
-from kiosco.subscriptions.services import entitlements_for, seats
+from kiosco.subscriptions.services import entitlements_for, lifecycle, seats
 from kiosco.subscriptions.services.seats import INVITATION, SeatRefused
+from tests.support.leases import holders, read_on
 from tests.support.personas import make_reader
 
 pytestmark = pytest.mark.django_db(transaction=False)
-
-
-@pytest.fixture
-def released(monkeypatch):
-    """Seats whose leases were released (kiosco.leases.services.release_seat)."""
-    calls: list[tuple[int, str]] = []
-    monkeypatch.setattr(
-        "kiosco.subscriptions.services.lifecycle.release_seat",
-        lambda seat_id, reason: calls.append((seat_id, reason)) or 0,
-    )
-    return calls
 
 
 def _free_carols_seat(people):
@@ -154,15 +144,16 @@ def test_it_has_distinct_pages_for_malformed_and_withdrawn_links(
 
 
 def test_it_ends_access_at_once_when_the_owner_revokes(
-    client, people, released, django_capture_on_commit_callbacks
+    client, people, django_capture_on_commit_callbacks
 ):
     seat = Seat.objects.get(holder=people.carol)
+    read_on(seat, people.carol)
     client.force_login(people.bob)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/subscription/seats/{seat.pk}/revoke/")
     assert response.status_code == 302
     assert not entitlements_for(people.carol).can_read_subscriber_content
-    assert released == [(seat.pk, "seat_revoked")]
+    assert holders(seat.pk) == []  # her device's lease slot is free
     assert mail.outbox[-1].to == ["carol@example.com"]
     assert (
         "ha terminado tu acceso" in mail.outbox[-1].body
@@ -171,7 +162,7 @@ def test_it_ends_access_at_once_when_the_owner_revokes(
 
 
 def test_it_lets_the_owner_re_invite_after_revoking(
-    client, people, released, django_capture_on_commit_callbacks
+    client, people, django_capture_on_commit_callbacks
 ):
     _free_carols_seat(people)
     key = _invite(client, people.bob, "carol@example.com", django_capture_on_commit_callbacks)
@@ -193,12 +184,14 @@ def test_it_hides_another_owners_seats(client, people):
     assert entitlements_for(people.carol).can_read_subscriber_content
 
 
-def test_it_lets_the_extra_user_leave_and_take_another_seat(client, people, released):
+def test_it_lets_the_extra_user_leave_and_take_another_seat(client, people):
+    seat = Seat.objects.get(holder=people.carol)
+    read_on(seat, people.carol)
     client.force_login(people.carol)
     assert b"Leave this subscription" in client.get("/subscription/").content
     client.post("/subscription/leave/")
     assert not entitlements_for(people.carol).can_read_subscriber_content
-    assert released and released[0][1] == "seat_left"
+    assert holders(seat.pk) == []  # her device's lease slot is free
     seats.take_seat(people.acme.subscription, people.carol)
     assert entitlements_for(people.carol).organisation_name == "Acme Corporation"
 
@@ -312,3 +305,22 @@ def test_it_refuses_a_look_alike_address_with_a_dotless_i(
     assert "Sign in with that address" in response.content.decode()
     assert not Seat.objects.filter(holder=impostor).exists()
     assert confirmation.find(INVITATION, key).used_at is None
+
+
+def test_it_never_evicts_a_new_holder_on_a_decision_about_the_old_one(people, erin):
+    """A seat read, then revoked and handed to erin: vacating what was read does nothing."""
+    stale = Seat.objects.get(holder=people.carol)
+    seats.remove_from_seat(stale, people.bob)
+    seats.take_seat(Subscription.objects.get(owner_reader=people.bob), erin)
+    read_on(Seat.objects.get(holder=erin), erin)
+    assert not lifecycle.vacate_seat(stale, "seat_left")
+    assert Seat.objects.get(pk=stale.pk).holder == erin
+    assert holders(stale.pk) == ["device-1"]
+
+
+def test_it_refuses_leaving_a_seat_that_is_no_longer_yours(client, people):
+    seats.remove_from_seat(Seat.objects.get(holder=people.carol), people.bob)
+    client.force_login(people.carol)
+    client.post("/subscription/leave/")
+    with pytest.raises(SeatRefused):
+        seats.leave_seat(people.carol)

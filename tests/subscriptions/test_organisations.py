@@ -5,6 +5,7 @@ from django.utils import timezone
 from kiosco.subscriptions.models import Invitation, Organisation, Seat, Subscription
 from kiosco.subscriptions.services import entitlements_for, lifecycle
 from kiosco.subscriptions.services.organisations import create_organisation
+from tests.support.leases import holders, read_on
 from tests.support.personas import make_reader
 
 pytestmark = pytest.mark.django_db
@@ -78,9 +79,8 @@ def test_it_refuses_fewer_seats_than_members(client, people):
 
 
 def test_it_lets_an_admin_invite_and_remove_a_member(
-    client, people, django_capture_on_commit_callbacks, monkeypatch
+    client, people, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr("kiosco.subscriptions.services.lifecycle.release_seat", lambda *a: 0)
     client.force_login(people.dave)
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/org/acme/invite/", {"email": "erin@example.com"})
@@ -94,9 +94,11 @@ def test_it_lets_an_admin_invite_and_remove_a_member(
         "Your access is given by Acme Corporation" in client.get("/subscription/").content.decode()
     )
     seat = Seat.objects.get(holder=erin)
+    read_on(seat, erin)
     client.force_login(people.dave)
     client.post(f"/org/acme/members/{seat.pk}/remove/")
     assert not entitlements_for(erin).can_read_subscriber_content
+    assert holders(seat.pk) == []  # her device's lease slot is free
 
 
 def test_it_lets_a_verified_domain_join_while_seats_last(client, people):

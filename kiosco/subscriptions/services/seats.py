@@ -145,6 +145,8 @@ def accept_invitation(key: str, reader: Any) -> Seat:
     with transaction.atomic():
         invitation = invitation_for_key(key)
         subscription = lock(invitation.subscription)
+        # Read again under the lock: a revocation that committed meanwhile must win.
+        invitation = Invitation.objects.get(pk=invitation.pk)
         if invitation.state != Invitation.State.PENDING:
             raise SeatRefused("invitation_revoked")
         if subscription.owner_reader_id == reader.pk:
@@ -275,15 +277,23 @@ def remove_from_seat(seat: Seat, by: Any) -> None:
 
 def leave_seat(reader: Any) -> None:
     """A reader gives up the seat somebody shared with them (an owner cannot leave
-    their own subscription: they cancel it)."""
-    seat = Seat.objects.filter(holder_id=reader.pk).select_related("subscription").first()
-    if seat is None:
-        raise SeatRefused("not_allowed")
+    their own subscription: they cancel it).
+
+    Race: the seat is read again under the subscription's lock, by holder, so a seat
+    revoked and handed to somebody else meanwhile is not vacated (the leaver is told
+    "not allowed": they hold no seat any more)."""
     with transaction.atomic():
+        seat = Seat.objects.filter(holder_id=reader.pk).select_related("subscription").first()
+        if seat is None:
+            raise SeatRefused("not_allowed")
         subscription = lock(seat.subscription)
+        seat = Seat.objects.filter(pk=seat.pk, holder_id=reader.pk).first()
+        if seat is None:
+            raise SeatRefused("not_allowed")
         if subscription.owner_reader_id == reader.pk:
             raise SeatRefused("owner_cannot_leave")
-        vacate_seat(seat, "seat_left")
+        if not vacate_seat(seat, "seat_left"):
+            raise SeatRefused("not_allowed")
         Invitation.objects.filter(
             subscription=subscription, accepted_by_id=reader.pk, state=Invitation.State.ACCEPTED
         ).update(state=Invitation.State.REVOKED)
