@@ -40,9 +40,9 @@ def setup(var_dir: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def timed(send) -> float:
+def timed(send, email: str) -> float:
     started = time.perf_counter()
-    response = send()
+    response = send(email)
     elapsed = (time.perf_counter() - started) * 1000
     assert response.status_code in (200, 302), response.status_code  # measured the real flow
     return elapsed
@@ -58,14 +58,14 @@ def main() -> int:
         reader = make_reader("known@example.com", PASSWORD)
         assert reader.pk
         actions = {
-            "sign-up": lambda email, n: Client().post(
+            "sign-up": lambda email: Client().post(
                 "/accounts/signup/",
                 {"email": email, "password1": PASSWORD, "password2": PASSWORD},
             ),
-            "login": lambda email, n: Client().post(
+            "login": lambda email: Client().post(
                 "/accounts/login/", {"login": email, "password": "wrong " + PASSWORD}
             ),
-            "reset": lambda email, n: Client().post("/accounts/password/reset/", {"email": email}),
+            "reset": lambda email: Client().post("/accounts/password/reset/", {"email": email}),
         }
         failures = 0
         with override_settings(
@@ -76,8 +76,8 @@ def main() -> int:
                 known: list[float] = []
                 unknown: list[float] = []
                 for n in range(TRIES):
-                    known.append(timed(lambda: send("known@example.com", n)))
-                    unknown.append(timed(lambda: send(f"ghost{n}-{name}@example.com", n)))
+                    known.append(timed(send, "known@example.com"))
+                    unknown.append(timed(send, f"ghost{n}-{name}@example.com"))
                 a, b = statistics.median(known), statistics.median(unknown)
                 ok = abs(a - b) <= LIMIT_MS
                 failures += not ok
