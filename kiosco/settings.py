@@ -151,6 +151,18 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# hardening: rate-limit counters must be shared by every worker of an edition, or each
+# of `kiosco serve`'s processes counts alone and an attacker gets N times the tries.
+# With Redis they live there; without it, in the database (a table kiosco/lib's
+# migration creates), which every worker shares (kiosco/readers/ratelimit.py).
+CACHES["ratelimit"] = (
+    {**CACHES["default"], "KEY_PREFIX": env_str("KIOSCO_CACHE_PREFIX", "kiosco") + ":rl"}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "kiosco_ratelimit_cache",
+    }
+)
 
 # --- Accounts -----------------------------------------------------------------------
 AUTH_USER_MODEL = "readers.Reader"

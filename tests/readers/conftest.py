@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 
 from kiosco.readers.models import Reader
@@ -29,6 +29,7 @@ UA_FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:121.0) Gecko/121.0 Fir
 def _fast_hasher_and_clean_limits(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
+    caches["ratelimit"].clear()
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from tests.support.personas import Personas, make_reader, personas
 
@@ -9,6 +9,7 @@ def _fresh_cache():
     cache.clear()  # the current terms id is cached between requests
     yield
     cache.clear()
+    caches["ratelimit"].clear()
 
 
 @pytest.fixture
