@@ -3,8 +3,8 @@
 Order for each: the URL in the environment (KIOSCO_TEST_DATABASE_URL,
 KIOSCO_TEST_REDIS_URL), the local default (127.0.0.1), then a throwaway server from
 local binaries, its data in a fresh temporary directory (never under the checkout,
-which may sit in a private home the ``postgres`` account cannot enter). If none works, ``ServiceMissing`` says how
-to provide one: the suite never skips what it cannot reach.
+which may sit in a private home the ``postgres`` account cannot enter). If none
+works, ``ServiceMissing`` says how to provide one: the suite never skips what it cannot reach.
 """
 
 from __future__ import annotations
@@ -84,13 +84,14 @@ def _start_throwaway_postgres(bindir: Path) -> str:
     port = _free_port()
     pg_ctl = str(bindir / "pg_ctl")
     initdb = [str(bindir / "initdb"), "-A", "trust", "-U", "postgres", str(data)]
-    subprocess.run(_as_postgres_user(initdb), check=True, capture_output=True)
+    # cwd: the postgres account may not enter the caller's working directory.
+    subprocess.run(_as_postgres_user(initdb), check=True, capture_output=True, cwd=data)
     options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
     # The server's output goes to a log file: a pipe would stay open for its whole life.
     start = [pg_ctl, "-D", str(data), "-l", str(data / "server.log"), "-w", "-o", options, "start"]
-    subprocess.run(_as_postgres_user(start), check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(_as_postgres_user(start), check=True, stdout=subprocess.DEVNULL, cwd=data)
     stop = [pg_ctl, "-D", str(data), "-m", "immediate", "stop"]
-    atexit.register(subprocess.run, _as_postgres_user(stop), stdout=subprocess.DEVNULL)
+    atexit.register(subprocess.run, _as_postgres_user(stop), stdout=subprocess.DEVNULL, cwd=data)
     return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 
