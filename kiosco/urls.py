@@ -22,6 +22,8 @@ urlpatterns = [
     path("accounts/", include("allauth.account.urls")),
     path("account/", include("kiosco.readers.urls")),
     path("leases/", include("kiosco.leases.urls")),
+    path("paywall/", include("kiosco.paywall.urls")),
+    path("newsletter/", include("kiosco.newsletter.urls")),
     path("", include("kiosco.subscriptions.urls")),
     path("", include("kiosco.newsroom.urls")),
 ]
