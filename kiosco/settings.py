@@ -101,7 +101,15 @@ MIDDLEWARE = [
 ROOT_URLCONF = "kiosco.urls"
 # hardening: paths whose errors are problem JSON (RFC 9457), not HTML pages; an app with
 # JSON endpoints appends its prefix (kiosco/lib/edge.py).
-KIOSCO_JSON_PATH_PREFIXES = ["/billing/", "/api/", "/leases/", "/live/"]
+KIOSCO_JSON_PATH_PREFIXES = [
+    "/billing/",
+    "/api/",
+    "/leases/",
+    "/live/",
+    "/paywall/heartbeat/",
+    "/paywall/release/",
+    "/newsletter/webhook/",
+]
 WSGI_APPLICATION = "kiosco.wsgi.application"
 ASGI_APPLICATION = "kiosco.asgi.application"
 
