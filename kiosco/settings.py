@@ -163,7 +163,8 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # hardening: a Redis that is down makes cache misses, not 500s.
+            "BACKEND": "kiosco.lib.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("KIOSCO_CACHE_PREFIX", "kiosco"),
         }
@@ -175,7 +176,11 @@ else:
 # With Redis they live there; without it, in the database (a table kiosco/lib's
 # migration creates), which every worker shares (kiosco/readers/ratelimit.py).
 CACHES["ratelimit"] = (
-    {**CACHES["default"], "KEY_PREFIX": env_str("KIOSCO_CACHE_PREFIX", "kiosco") + ":rl"}
+    {
+        **CACHES["default"],
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "KEY_PREFIX": env_str("KIOSCO_CACHE_PREFIX", "kiosco") + ":rl",
+    }
     if REDIS_URL
     else {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
