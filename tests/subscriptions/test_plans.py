@@ -75,7 +75,7 @@ def test_it_starts_a_business_subscription_with_chosen_seats(client, erin):
         "/plans/business/subscribe/", {"organisation_name": "Initech", "seats": "12"}
     )
     subscription = Subscription.objects.get(organisation__name="Initech")
-    assert response.url == f"/org/{subscription.organisation.slug}/"
+    assert response.url == f"/org/{subscription.organisation.slug}/"  # type: ignore[union-attr]
     assert subscription.seats == 12 and entitlements_for(erin).organisation_name == "Initech"
 
 
