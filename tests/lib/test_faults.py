@@ -11,7 +11,6 @@ import contextlib
 import shutil
 import subprocess
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import redis
@@ -59,7 +58,7 @@ class ThrowawayRedis:
 
 
 @pytest.fixture
-def throwaway_redis(settings: Any) -> Iterator[ThrowawayRedis]:
+def throwaway_redis(db: None) -> Iterator[ThrowawayRedis]:
     server = ThrowawayRedis()
     server.start()
     cache = {
@@ -68,10 +67,13 @@ def throwaway_redis(settings: Any) -> Iterator[ThrowawayRedis]:
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
     # The production shape: the default cache fails soft, the limiter's fails open.
-    default = {**cache, "BACKEND": settings.CACHES["default"]["BACKEND"]}
-    if "FailSoft" not in default["BACKEND"]:
-        default["BACKEND"] = "kiosco.lib.cache.FailSoftRedisCache"
-    with override_settings(CACHES={"default": default, "ratelimit": cache}):
+    # One override_settings for everything: a second one (pytest-django's ``settings``)
+    # opened inside it would restore these CACHES when it closes, for the next tests.
+    default = {**cache, "BACKEND": "kiosco.lib.cache.FailSoftRedisCache"}
+    with override_settings(
+        CACHES={"default": default, "ratelimit": cache},
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
         yield server
     if server.process and server.process.poll() is None:
         server.stop()
@@ -83,9 +85,8 @@ def _wrong_login(email: str) -> int:
 
 
 def test_it_keeps_serving_through_a_redis_restart(
-    throwaway_redis, settings, django_capture_on_commit_callbacks
+    throwaway_redis, django_capture_on_commit_callbacks
 ):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     alice = make_reader("alice@example.com", PASSWORD)
     reader = Client()
     assert (
