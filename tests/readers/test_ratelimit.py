@@ -38,7 +38,10 @@ def _shared_cache() -> dict:
     if connection.vendor != "postgresql":
         return {
             "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-            "ratelimit": settings.CACHES["ratelimit"],
+            "ratelimit": {
+                **settings.CACHES["ratelimit"],
+                "KEY_PREFIX": f"readers-test-{uuid.uuid4().hex}",  # committed rows stay
+            },
         }
     redis = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
