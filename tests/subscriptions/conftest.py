@@ -7,9 +7,9 @@ from tests.support.personas import Personas, make_reader, personas
 @pytest.fixture(autouse=True)
 def _fresh_cache(request):
     cache.clear()  # the current terms id is cached between requests
+    _clear_rate_limits(request)
     yield
     cache.clear()
-    _clear_rate_limits(request)
 
 
 @pytest.fixture
@@ -25,5 +25,8 @@ def erin(db):
 
 def _clear_rate_limits(request: pytest.FixtureRequest) -> None:
     """Without Redis the counters are a database table: only a test with the database."""
-    if {"db", "transactional_db"} & set(request.fixturenames):
-        caches["ratelimit"].clear()
+    for name in ("transactional_db", "db"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name)  # the database first, then its counters
+            caches["ratelimit"].clear()
+            return
