@@ -33,7 +33,7 @@ test: $(STAMP) browser ## Run the whole suite on SQLite and on PostgreSQL (needs
 lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff check kiosco tests bench
 	$(BIN)/ruff format --check kiosco tests bench
-	KIOSCO_DEBUG=1 $(BIN)/mypy kiosco
+	KIOSCO_DEBUG=1 $(BIN)/mypy kiosco tests
 
 bench: $(STAMP) ## Benchmarks, printed as ratios against a baseline measured in the same run
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null || \

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -76,9 +77,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # hardening: input no view could store (NUL bytes, odd charsets, deep or huge bodies)
+    # is refused here, before anything else runs (kiosco/lib/edge.py).
+    "kiosco.lib.edge.EdgeMiddleware",
     # readers: X-Forwarded-* count only from KIOSCO_TRUSTED_PROXIES (kiosco/lib/client_ip.py).
     "kiosco.lib.client_ip.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # hardening: the Content-Security-Policy header, nonce per request (below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,6 +102,17 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "kiosco.urls"
+# hardening: paths whose errors are problem JSON (RFC 9457), not HTML pages; an app with
+# JSON endpoints appends its prefix (kiosco/lib/edge.py).
+KIOSCO_JSON_PATH_PREFIXES = [
+    "/billing/",
+    "/api/",
+    "/leases/",
+    "/live/",
+    "/paywall/heartbeat/",
+    "/paywall/release/",
+    "/newsletter/webhook/",
+]
 WSGI_APPLICATION = "kiosco.wsgi.application"
 ASGI_APPLICATION = "kiosco.asgi.application"
 
@@ -111,6 +128,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kiosco.lib.context_processors.edition",
+                # hardening: {{ CSP_NONCE }} for the rare inline <script>/<style> a page needs.
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -147,13 +166,30 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # hardening: a Redis that is down makes cache misses, not 500s.
+            "BACKEND": "kiosco.lib.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("KIOSCO_CACHE_PREFIX", "kiosco"),
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# hardening: rate-limit counters must be shared by every worker of an edition, or each
+# of `kiosco serve`'s processes counts alone and an attacker gets N times the tries.
+# With Redis they live there; without it, in the database (a table kiosco/lib's
+# migration creates), which every worker shares (kiosco/readers/ratelimit.py).
+CACHES["ratelimit"] = (
+    {
+        **CACHES["default"],
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "KEY_PREFIX": env_str("KIOSCO_CACHE_PREFIX", "kiosco") + ":rl",
+    }
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "kiosco_ratelimit_cache",
+    }
+)
 
 # --- Accounts -----------------------------------------------------------------------
 AUTH_USER_MODEL = "readers.Reader"
@@ -247,6 +283,24 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# hardening: a strict Content-Security-Policy (django-csp). Scripts and styles come
+# from this origin's static files, or carry the request's nonce; fetch/XHR and
+# EventSource (the paywall's page script, /live/) go to this origin only; no plugins,
+# no framing, no <base> or form posts elsewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 # HTTPS is usually terminated by the proxy in front; these let Kiosco enforce it itself.
 SECURE_SSL_REDIRECT = env_bool("KIOSCO_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("KIOSCO_HSTS_SECONDS", 0, minimum=0)

@@ -32,3 +32,8 @@ if settings.DEBUG:  # pragma: no cover - convenience for `make run`
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns = staticfiles_urlpatterns() + urlpatterns
+
+# hardening: Django's own refusals and failures in the edge's error shape; a database
+# that does not answer is a 503 with Retry-After (kiosco/lib/views.py).
+handler400 = "kiosco.lib.views.bad_request"
+handler500 = "kiosco.lib.views.server_error"

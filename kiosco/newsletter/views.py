@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kiosco.lib import confirmation
+from kiosco.lib.edge import problem
 from kiosco.newsletter import ratelimit, services
 from kiosco.newsletter.forms import PreferencesForm, SignupForm
 from kiosco.newsletter.mail import subscriber_from_token
@@ -155,9 +156,10 @@ def _apply_for_reader(request: HttpRequest, action: str, language: str) -> None:
 
 @csrf_exempt  # a server-to-server POST, authenticated by its HMAC signature
 @require_POST
-def webhook(request: HttpRequest) -> JsonResponse:
+def webhook(request: HttpRequest) -> HttpResponse:
     try:
         outcome = services.receive_webhook(request.body, request.headers.get(HEADER))
     except BadEvent as bad:
-        return JsonResponse({"error": str(bad)}, status=400)
+        # The edge's one error shape (problem JSON), keeping "error" for senders.
+        return problem(request, 400, "Bad request", str(bad), error=str(bad))
     return JsonResponse(outcome)

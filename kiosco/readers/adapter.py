@@ -22,7 +22,7 @@ from django.utils import translation
 
 from kiosco.readers import services
 from kiosco.readers.events import EventTag, record
-from kiosco.readers.models import Reader
+from kiosco.readers.models import Reader, normalise_email
 
 
 class ReaderAccountAdapter(DefaultAccountAdapter):
@@ -68,7 +68,8 @@ class ReaderAccountAdapter(DefaultAccountAdapter):
             raise ImmediateHttpResponse(respond_429(request)) from None
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
-        reader = Reader.objects.filter(email__iexact=credentials.get("email", "")).first()
+        email = normalise_email(credentials.get("email", ""))
+        reader = Reader.objects.filter(email=email).first()
         record(EventTag.LOGIN_FAILED, reader=reader, ip_address=services.client_ip(request))
 
 
@@ -83,8 +84,9 @@ def _edition() -> SimpleNamespace:
 def _language_for(email: str, context: dict[str, Any]) -> str:
     user = context.get("user")
     if user is None:
-        address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
-        user = address.user if address else Reader.objects.filter(email__iexact=email).first()
+        email = normalise_email(email)
+        address = EmailAddress.objects.filter(email=email).select_related("user").first()
+        user = address.user if address else Reader.objects.filter(email=email).first()
     language = str(getattr(user, "language", None) or "")
     if language:
         return language

@@ -9,13 +9,21 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def normalise_email(address: str) -> str:
+    """The one stored form of an address: trimmed and lower-cased, as allauth stores its
+    EmailAddress rows. Compare addresses in this form and exactly: SQL's case-insensitive
+    match (``iexact`` is UPPER() on PostgreSQL) folds a dotless i (U+0131) into ``I``, so
+    ``victim@b\u0131gcorp.example`` would pass for ``victim@bigcorp.example``."""
+    return address.strip().lower()
+
+
 class ReaderManager(BaseUserManager["Reader"]):
     use_in_migrations = True
 
     def _create(self, email: str, password: str | None, **extra: Any) -> Reader:
         if not email:
             raise ValueError("A reader needs an email address.")
-        reader = self.model(email=self.normalize_email(email).lower(), **extra)
+        reader = self.model(email=normalise_email(self.normalize_email(email)), **extra)
         reader.set_password(password)
         reader.save(using=self._db)
         return reader

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.cache import cache as default_cache
+from django.core.cache import caches
 
 from kiosco.readers import events
 
@@ -33,8 +33,19 @@ def _failed_open(operation: str, exc: Exception) -> None:
         events.record(events.EventTag.RATE_LIMIT_FAILED_OPEN, error=repr(exc)[:200])
 
 
+class _Counters:
+    """The ``ratelimit`` cache alias, looked up per call (tests swap settings)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(caches[RATE_LIMIT_CACHE], name)
+
+
+RATE_LIMIT_CACHE = "ratelimit"  # settings.CACHES: Redis, or the database without it
+default_cache = _Counters()
+
+
 class FailOpenCache:
-    """The default cache as the limiter sees it: failures read as an empty cache."""
+    """The rate-limit cache as the limiter sees it: failures read as an empty cache."""
 
     def add(self, key: str, value: Any, timeout: float | None = None) -> bool:
         try:

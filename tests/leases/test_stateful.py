@@ -217,7 +217,7 @@ class LeaseMachine(RuleBasedStateMachine):
                     optional.append(sent)
                 self._free(i)
         assert isinstance(result, Released) and result.count >= len(expected), result
-        self._expect_notices(before, expected, optional)
+        self._expect_notices(before, expected, optional)  # type: ignore[arg-type]
 
     # --- the operations ------------------------------------------------------------
     @rule(device=st.sampled_from(DEVICES), renewing=st.booleans(), data=st.data())
@@ -291,12 +291,12 @@ class LeaseMachine(RuleBasedStateMachine):
             expected.append((device, i, None))
             self._free(i)
             self.beliefs.pop(device, None)
-        self._expect_notices(before, expected)
+        self._expect_notices(before, expected)  # type: ignore[arg-type]
 
     # --- what the answers must be --------------------------------------------------
     def _any_token(self, device: str, data: st.DataObject) -> Token | None:
         """Any token this device ever received (old ones too), or none (a new tab)."""
-        return data.draw(st.one_of(st.none(), st.sampled_from(self.tokens[device] or [None])))
+        return data.draw(st.one_of(st.none(), st.sampled_from(self.tokens[device] or [None])))  # type: ignore[list-item]
 
     def _seat_operation_begins(self) -> int:
         self._sync_clock()

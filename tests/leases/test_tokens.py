@@ -33,8 +33,8 @@ def test_it_refuses_a_malformed_payload() -> None:
 def test_it_judges_a_token_by_its_generation_not_by_the_app_clock(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # Signed by an app instance whose clock ran two days behind (or long ago): still
     # the same token. Whether it is worth anything is the store's to say.
-    real = signing.time.time
-    monkeypatch.setattr(signing.time, "time", lambda: real() - 2 * 86400)
+    real = signing.time.time  # type: ignore[attr-defined]
+    monkeypatch.setattr(signing.time, "time", lambda: real() - 2 * 86400)  # type: ignore[attr-defined]
     value = sign_token(LEASE)
-    monkeypatch.setattr(signing.time, "time", real)
+    monkeypatch.setattr(signing.time, "time", real)  # type: ignore[attr-defined]
     assert read_token(value, LEASE.device) == Token(7, 0, 42, LEASE.device)

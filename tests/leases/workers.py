@@ -19,7 +19,7 @@ def _skew_the_app_clocks(seconds: float) -> None:
     even a ``from datetime import datetime`` made later sees the skewed class."""
     real_time, real_datetime = time.time, datetime.datetime
 
-    class SkewedDatetime(real_datetime):
+    class SkewedDatetime(real_datetime):  # type: ignore[misc,valid-type]
         @classmethod
         def now(cls, tz: datetime.tzinfo | None = None) -> SkewedDatetime:  # type: ignore[override]
             return real_datetime.now(tz) + datetime.timedelta(seconds=seconds)  # type: ignore[return-value]
@@ -111,7 +111,7 @@ class Beliefs:
             return
         if self._first_after is None or self._first_after > self._last_asked:
             return
-        slot, generation = key
+        slot, generation = key  # type: ignore[misc]
         interval = (self.client, slot, generation, self._first_after, self._last_asked)
         if self.intervals and self.intervals[-1][:4] == interval[:4]:
             self.intervals[-1] = interval  # the same belief, confirmed again

@@ -48,3 +48,13 @@ def test_it_starts_a_throwaway_postgres_from_local_binaries(monkeypatch):
     url = ensure_postgres()
     assert url != NOBODY
     assert services._postgres_answers(url)
+
+
+def test_it_keeps_throwaway_postgres_data_outside_the_checkout():
+    """A checkout in a private home (0700) is out of the postgres account's reach."""
+    data = services.throwaway_postgres_dir()
+    assert services.ROOT not in data.parents
+    if os.geteuid() == 0:
+        import pwd
+
+        assert pwd.getpwuid(data.stat().st_uid).pw_name == "postgres"

@@ -74,7 +74,7 @@ def make_edition() -> Edition:
         published_at=timezone.now() - timedelta(hours=3),
     )
     interview.authors.add(Author.objects.create(slug="marta", name="Marta Quiroga"))
-    add_blocks(interview, INTERVIEW_EN)
+    add_blocks(interview, INTERVIEW_EN)  # type: ignore[arg-type]
     entrevista = make_article(
         culture,
         "cocinera-estacion",
@@ -85,7 +85,7 @@ def make_edition() -> Edition:
         byline="Lucía Andrade",
         published_at=timezone.now() - timedelta(hours=2),
     )
-    add_blocks(entrevista, INTERVIEW_ES)
+    add_blocks(entrevista, INTERVIEW_ES)  # type: ignore[arg-type]
     registered = make_article(world, "harbour-report", access=Access.REGISTERED)
     add_blocks(
         registered,

@@ -29,7 +29,7 @@ def continue_here(browser: Client, article: Article) -> str:
 
 def holders(reader_seat: int) -> list[str]:
     return list(
-        Slot.objects.filter(seat=reader_seat, device__isnull=False).values_list("device", flat=True)
+        Slot.objects.filter(seat=reader_seat, device__isnull=False).values_list("device", flat=True)  # type: ignore[arg-type]
     )
 
 

@@ -13,6 +13,7 @@ from kiosco import settings as project_settings
 from kiosco.readers.events import EventTag
 from kiosco.readers.models import Device, Reader, SecurityEvent
 from tests.readers.conftest import reauthenticate, sign_in
+from tests.support.leases import SEAT, holders, read_on
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def test_it_hashes_passwords_with_argon2_and_caps_their_length():
     # The project's settings module, not the fast hasher these tests swap in.
     assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
-    names = [v["NAME"] for v in project_settings.AUTH_PASSWORD_VALIDATORS]
+    names = [v["NAME"] for v in project_settings.AUTH_PASSWORD_VALIDATORS]  # type: ignore[index]
     assert "django.contrib.auth.password_validation.CommonPasswordValidator" in names
     assert "kiosco.readers.validators.MaximumLengthValidator" in names
 
@@ -58,13 +59,9 @@ def test_it_exports_everything_held_on_the_reader_after_reauthentication(alice, 
     assert "password" not in response.content.decode()
 
 
-def test_it_deletes_the_account_and_everything_in_it(alice, monkeypatch, commit):
-    released = []
-    monkeypatch.setattr(
-        "kiosco.leases.services.release_all_for_reader",
-        lambda reader_id, reason: released.append(reader_id) or 0,
-    )
+def test_it_deletes_the_account_and_everything_in_it(alice, commit):
     client, phone = sign_in("alice@example.com"), sign_in("alice@example.com")
+    read_on(SEAT, alice, phone.cookies["kiosco_device"].value)
     reauthenticate(client)
     assert client.post("/account/delete/", {}).status_code == 200  # the box is required
     assert Reader.objects.filter(pk=alice.pk).exists()
@@ -74,7 +71,7 @@ def test_it_deletes_the_account_and_everything_in_it(alice, monkeypatch, commit)
     assert not Reader.objects.filter(pk=alice.pk).exists()
     assert not EmailAddress.objects.filter(email="alice@example.com").exists()
     assert not Device.objects.exists()
-    assert released == [alice.pk]
+    assert holders(SEAT) == []  # the phone's lease slot is free
     assert SecurityEvent.objects.filter(tag=EventTag.ACCOUNT_DELETED, reader=None).exists()
     assert phone.get("/account/").status_code == 302
     assert client.get("/account/").status_code == 302

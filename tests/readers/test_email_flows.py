@@ -10,6 +10,7 @@ from django.test import Client
 
 from kiosco.readers.models import Reader
 from tests.readers.conftest import PASSWORD, make_reader, reauthenticate, sign_in
+from tests.support.leases import SEAT, holders, read_on
 from tests.support.smtp import body, links
 
 pytestmark = pytest.mark.django_db
@@ -93,13 +94,9 @@ def test_it_sends_the_password_change_notice_in_the_readers_language(smtp_server
     assert "se ha cerrado la sesión en todos los demás dispositivos" in body(notice)
 
 
-def test_it_releases_every_lease_on_a_reset(smtp_server, alice, monkeypatch, commit):
-    released = []
-    monkeypatch.setattr(
-        "kiosco.leases.services.release_all_for_reader",
-        lambda reader_id, reason: released.append((reader_id, reason)) or 0,
-    )
+def test_it_releases_every_lease_on_a_reset(smtp_server, alice, commit):
     phone = sign_in("alice@example.com")
+    read_on(SEAT, alice, phone.cookies["kiosco_device"].value)
     browser = Client()
     with commit():
         browser.post("/accounts/password/reset/", {"email": "alice@example.com"})
@@ -107,7 +104,7 @@ def test_it_releases_every_lease_on_a_reset(smtp_server, alice, monkeypatch, com
     form_page = browser.get(_path(link), follow=True)
     new = "a brand new passphrase"
     browser.post(form_page.redirect_chain[-1][0], {"password1": new, "password2": new})
-    assert released == [(alice.pk, "account:password:reset")]
+    assert holders(SEAT) == []  # the phone's lease slot is free
     assert phone.get("/account/").status_code == 302
 
 

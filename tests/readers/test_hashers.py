@@ -3,8 +3,6 @@ verify and are re-hashed with ours."""
 
 from __future__ import annotations
 
-import time
-
 import argon2
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher, check_password, make_password
@@ -51,8 +49,6 @@ def test_it_rehashes_a_django_default_argon2_hash_with_ours_at_the_next_login():
     )
 
 
-def test_it_checks_a_password_well_under_a_second():
-    encoded = make_password(PASSWORD)
-    started = time.perf_counter()
-    assert check_password(PASSWORD, encoded)
-    assert time.perf_counter() - started < 1.0
+def test_it_checks_a_password_it_hashed():
+    # Its cost (tens of milliseconds) is measured by bench/bench_enumeration.py.
+    assert check_password(PASSWORD, make_password(PASSWORD))

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from allauth.core.internal import ratelimit as allauth_ratelimit
+from django.conf import settings
 from django.db import connection, connections
 from django.test import Client, override_settings
 
@@ -32,16 +33,22 @@ def _wrong_password(_: int) -> int:
 
 
 def _shared_cache() -> dict:
-    """Locally the in-process cache; on the PostgreSQL pass the real Redis."""
+    """On SQLite the embedded shape's counters (the database cache, which every worker
+    shares); on the PostgreSQL pass the real Redis."""
     if connection.vendor != "postgresql":
-        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    return {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["KIOSCO_TEST_REDIS_URL"],
-            "KEY_PREFIX": f"readers-test-{uuid.uuid4().hex}",
+        return {
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            "ratelimit": {
+                **settings.CACHES["ratelimit"],
+                "KEY_PREFIX": f"readers-test-{uuid.uuid4().hex}",  # committed rows stay
+            },
         }
+    redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["KIOSCO_TEST_REDIS_URL"],
+        "KEY_PREFIX": f"readers-test-{uuid.uuid4().hex}",
     }
+    return {"default": redis, "ratelimit": redis}
 
 
 @pytest.mark.django_db(transaction=True)  # threads need committed rows
@@ -79,12 +86,11 @@ def test_it_counts_per_forwarded_address_behind_a_trusted_proxy(db, settings):
 
 
 def test_it_fails_open_and_counts_it_when_the_limiter_cache_is_down(alice, commit):
-    down = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-        }
+    nowhere = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
     }
+    down = {"default": nowhere, "ratelimit": nowhere}
     before = ratelimit.failures
     with override_settings(CACHES=down), commit():
         response = Client().post(

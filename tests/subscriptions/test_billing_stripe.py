@@ -91,7 +91,7 @@ def test_it_rejects_a_bad_stripe_signature(client, owner):
         subscription_event("evt_1", "customer.subscription.created", NOW),
         secret="whsec_wrong",
     )
-    assert response.status_code == 400 and response.json() == {"error": "signature does not match"}
+    assert response.status_code == 400 and response.json()["error"] == "signature does not match"
     assert not BillingEvent.objects.exists()
 
 
@@ -122,8 +122,7 @@ def test_it_ignores_event_types_it_does_not_handle(client):
     assert post(client, event).json() == {"received": True, "ignored": True}
 
 
-def test_it_maps_updates_payment_failures_seats_and_deletion(client, owner, monkeypatch):
-    monkeypatch.setattr("kiosco.subscriptions.services.lifecycle.release_seat", lambda *a: 0)
+def test_it_maps_updates_payment_failures_seats_and_deletion(client, owner):
     post(client, subscription_event("evt_1", "customer.subscription.created", NOW - 50))
     post(
         client,

@@ -5,6 +5,7 @@ from django.utils import timezone
 from kiosco.subscriptions.models import Invitation, Organisation, Seat, Subscription
 from kiosco.subscriptions.services import entitlements_for, lifecycle
 from kiosco.subscriptions.services.organisations import create_organisation
+from tests.support.leases import holders, read_on
 from tests.support.personas import make_reader
 
 pytestmark = pytest.mark.django_db
@@ -78,9 +79,8 @@ def test_it_refuses_fewer_seats_than_members(client, people):
 
 
 def test_it_lets_an_admin_invite_and_remove_a_member(
-    client, people, django_capture_on_commit_callbacks, monkeypatch
+    client, people, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr("kiosco.subscriptions.services.lifecycle.release_seat", lambda *a: 0)
     client.force_login(people.dave)
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/org/acme/invite/", {"email": "erin@example.com"})
@@ -94,9 +94,11 @@ def test_it_lets_an_admin_invite_and_remove_a_member(
         "Your access is given by Acme Corporation" in client.get("/subscription/").content.decode()
     )
     seat = Seat.objects.get(holder=erin)
+    read_on(seat, erin)
     client.force_login(people.dave)
     client.post(f"/org/acme/members/{seat.pk}/remove/")
     assert not entitlements_for(erin).can_read_subscriber_content
+    assert holders(seat.pk) == []  # her device's lease slot is free
 
 
 def test_it_lets_a_verified_domain_join_while_seats_last(client, people):
@@ -215,3 +217,15 @@ def test_it_lists_the_members_with_their_actions_on_the_admins_page(client, peop
     dave_seat = Seat.objects.get(holder=people.dave).pk
     assert f"/org/acme/members/{dave_seat}/remove/" in page
     assert f"/org/acme/invitations/{invitation.pk}/revoke/" in page and "new@acme.example" in page
+
+
+def test_it_refuses_a_look_alike_domain_with_a_dotless_i(client, people):
+    client.force_login(people.dave)
+    client.post(
+        "/org/acme/domain/", {"domain": "bigcorp.example", "attest": "on", "join_enabled": "on"}
+    )
+    assert Organisation.objects.get(slug="acme").domain_open
+    lookalike = make_reader("mallory@b\u0131gcorp.example", None)
+    client.force_login(lookalike)
+    assert client.post("/org/acme/join/").status_code == 404
+    assert not Seat.objects.filter(holder=lookalike).exists()

@@ -75,6 +75,6 @@ def test_it_costs_no_query_once_checked(client, people, django_assert_max_num_qu
 
     request = RequestFactory().get("/somewhere/")
     request.user = people.alice
-    request.session = {"kiosco_terms_checked": version.pk}
+    request.session = {"kiosco_terms_checked": version.pk}  # type: ignore[assignment]
     with django_assert_max_num_queries(0):
-        assert TermsAcceptanceMiddleware(lambda r: None)._must_accept(request) is False
+        assert TermsAcceptanceMiddleware(lambda r: None)._must_accept(request) is False  # type: ignore[arg-type,return-value]

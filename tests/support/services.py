@@ -2,8 +2,9 @@
 
 Order for each: the URL in the environment (KIOSCO_TEST_DATABASE_URL,
 KIOSCO_TEST_REDIS_URL), the local default (127.0.0.1), then a throwaway server from
-local binaries under var/test-services/. If none works, ``ServiceMissing`` says how
-to provide one: the suite never skips what it cannot reach.
+local binaries, its data in a fresh temporary directory (never under the checkout,
+which may sit in a private home the ``postgres`` account cannot enter). If none
+works, ``ServiceMissing`` says how to provide one: the suite never skips what it cannot reach.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,7 +23,6 @@ import psycopg
 import redis
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRATCH = ROOT / "var" / "test-services"
 DEFAULT_POSTGRES = "postgresql://127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 
@@ -67,21 +68,30 @@ def _as_postgres_user(command: list[str]) -> list[str]:
     return command
 
 
-def _start_throwaway_postgres(bindir: Path) -> str:
-    data = SCRATCH / f"pg-{os.getpid()}"
-    data.mkdir(parents=True, exist_ok=True)
+def throwaway_postgres_dir() -> Path:
+    """A new directory the server's account can reach: under the system's temporary
+    directory, owned by ``postgres`` when we are root (initdb refuses root)."""
+    data = Path(tempfile.mkdtemp(prefix="kiosco-pg-"))
     if os.geteuid() == 0:
         shutil.chown(data, "postgres")
+    data.chmod(0o700)
+    atexit.register(shutil.rmtree, data, ignore_errors=True)
+    return data
+
+
+def _start_throwaway_postgres(bindir: Path) -> str:
+    data = throwaway_postgres_dir()
     port = _free_port()
     pg_ctl = str(bindir / "pg_ctl")
     initdb = [str(bindir / "initdb"), "-A", "trust", "-U", "postgres", str(data)]
-    subprocess.run(_as_postgres_user(initdb), check=True, capture_output=True)
+    # cwd: the postgres account may not enter the caller's working directory.
+    subprocess.run(_as_postgres_user(initdb), check=True, capture_output=True, cwd=data)
     options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
     # The server's output goes to a log file: a pipe would stay open for its whole life.
     start = [pg_ctl, "-D", str(data), "-l", str(data / "server.log"), "-w", "-o", options, "start"]
-    subprocess.run(_as_postgres_user(start), check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(_as_postgres_user(start), check=True, stdout=subprocess.DEVNULL, cwd=data)
     stop = [pg_ctl, "-D", str(data), "-m", "immediate", "stop"]
-    atexit.register(subprocess.run, _as_postgres_user(stop), stdout=subprocess.DEVNULL)
+    atexit.register(subprocess.run, _as_postgres_user(stop), stdout=subprocess.DEVNULL, cwd=data)
     return f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from kiosco.readers.models import Reader
+from kiosco.readers.models import Reader, normalise_email
 from kiosco.subscriptions.billing.base import BillingChange
 from kiosco.subscriptions.models import BillingEvent, Organisation, Plan, Subscription
 from kiosco.subscriptions.services import lifecycle
@@ -204,7 +204,7 @@ def _owner(change: BillingChange) -> tuple[Reader | None, Organisation | None]:
         organisation = Organisation.objects.filter(slug=slug).first()
         if organisation is None:
             admin = Reader.objects.filter(
-                email__iexact=change.organisation.get("admin_email", "")
+                email=normalise_email(change.organisation.get("admin_email", ""))
             ).first()
             if admin is None:
                 raise Rejected("new organisation without a known admin_email")
@@ -214,7 +214,7 @@ def _owner(change: BillingChange) -> tuple[Reader | None, Organisation | None]:
         if Subscription.objects.filter(organisation=organisation).exists():
             raise Rejected(f"organisation {slug!r} already has a subscription")
         return None, organisation
-    reader = Reader.objects.filter(email__iexact=change.owner_email or "").first()
+    reader = Reader.objects.filter(email=normalise_email(change.owner_email or "")).first()
     if reader is None:
         raise Rejected(f"no reader with email {change.owner_email!r}")
     return reader, None

@@ -110,10 +110,19 @@ def close_seat(seat: Seat, reason: str) -> None:
         send_after_commit(holder.email, "seat_closed", {"reason": reason}, holder.language)
 
 
-def vacate_seat(seat: Seat, reason: str) -> None:
-    """Empty a seat (revocation, expiry): access ends at once, leases released."""
-    Seat.objects.filter(pk=seat.pk).update(holder=None, taken_at=None)
+def vacate_seat(seat: Seat, reason: str) -> bool:
+    """Empty a seat (revocation, expiry): access ends at once, leases released.
+
+    Compare-and-set on the holder the caller read: if the seat changed hands since,
+    nothing happens and False comes back — the new holder is never evicted by a
+    decision taken about the old one."""
+    emptied = Seat.objects.filter(pk=seat.pk, holder_id=seat.holder_id).update(
+        holder=None, taken_at=None
+    )
+    if emptied != 1:
+        return False
     release_seat(seat.pk, reason)
+    return True
 
 
 def change_plan_now(subscription: Subscription, plan: Plan) -> Subscription:

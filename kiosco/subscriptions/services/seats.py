@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kiosco.lib import confirmation
 from kiosco.readers.events import record
+from kiosco.readers.models import normalise_email
 from kiosco.subscriptions.events import SubscriptionTag
 from kiosco.subscriptions.models import Invitation, Organisation, Seat, Subscription
 from kiosco.subscriptions.services.entitlements import grants_access
@@ -79,8 +80,10 @@ class SeatRefused(Exception):
 
 
 def has_verified_email(reader: Any, email: str | None = None) -> bool:
-    addresses = EmailAddress.objects.filter(user_id=reader.pk, verified=True)
-    return addresses.filter(email__iexact=email or reader.email).exists()
+    """Exactly this address, normalised (never SQL's case-insensitive match: see
+    ``normalise_email``), verified by this reader."""
+    address = normalise_email(email or reader.email or "")
+    return EmailAddress.objects.filter(user_id=reader.pk, verified=True, email=address).exists()
 
 
 def free_seat_count(subscription: Subscription) -> int:
@@ -102,15 +105,13 @@ def invite_to_seat(
     with transaction.atomic():
         subscription = lock(subscription)
         _refuse_unless_active(subscription)
-        if (
-            email.strip().lower() == (invited_by.email or "").lower()
-            and subscription.owner_reader_id
-        ):
+        email = normalise_email(email)
+        if email == normalise_email(invited_by.email or "") and subscription.owner_reader_id:
             raise SeatRefused("own_invitation")
         if free_seat_count(subscription) == 0:
             raise SeatRefused("no_seats_left")
         invitation = Invitation.objects.create(
-            subscription=subscription, email=email.strip().lower(), invited_by=invited_by
+            subscription=subscription, email=email, invited_by=invited_by
         )
         key = confirmation.create_confirmation(INVITATION, invitation.pk).key
         link = settings.KIOSCO_PUBLIC_URL + reverse("subscriptions:invitation", args=[key])
@@ -144,6 +145,8 @@ def accept_invitation(key: str, reader: Any) -> Seat:
     with transaction.atomic():
         invitation = invitation_for_key(key)
         subscription = lock(invitation.subscription)
+        # Read again under the lock: a revocation that committed meanwhile must win.
+        invitation = Invitation.objects.get(pk=invitation.pk)
         if invitation.state != Invitation.State.PENDING:
             raise SeatRefused("invitation_revoked")
         if subscription.owner_reader_id == reader.pk:
@@ -162,8 +165,9 @@ def _refuse_unless_invitee(invitation: Invitation, reader: Any) -> None:
     verified, takes the seat (a forwarded link does nothing for anyone else)."""
     if has_verified_email(reader, invitation.email):
         return
-    holds_it = (reader.email or "").lower() == invitation.email.lower() or (
-        EmailAddress.objects.filter(user_id=reader.pk, email__iexact=invitation.email).exists()
+    invited = normalise_email(invitation.email)
+    holds_it = normalise_email(reader.email or "") == invited or (
+        EmailAddress.objects.filter(user_id=reader.pk, email=invited).exists()
     )
     if holds_it:
         raise SeatRefused("email_not_verified")
@@ -231,7 +235,7 @@ def join_by_domain(organisation: Organisation, reader: Any) -> Seat:
 
 def _on_domain(reader: Any, domain: str) -> bool:
     return EmailAddress.objects.filter(
-        user_id=reader.pk, verified=True, email__iendswith="@" + domain.lower()
+        user_id=reader.pk, verified=True, email__endswith="@" + normalise_email(domain)
     ).exists()
 
 
@@ -273,15 +277,23 @@ def remove_from_seat(seat: Seat, by: Any) -> None:
 
 def leave_seat(reader: Any) -> None:
     """A reader gives up the seat somebody shared with them (an owner cannot leave
-    their own subscription: they cancel it)."""
-    seat = Seat.objects.filter(holder_id=reader.pk).select_related("subscription").first()
-    if seat is None:
-        raise SeatRefused("not_allowed")
+    their own subscription: they cancel it).
+
+    Race: the seat is read again under the subscription's lock, by holder, so a seat
+    revoked and handed to somebody else meanwhile is not vacated (the leaver is told
+    "not allowed": they hold no seat any more)."""
     with transaction.atomic():
+        seat = Seat.objects.filter(holder_id=reader.pk).select_related("subscription").first()
+        if seat is None:
+            raise SeatRefused("not_allowed")
         subscription = lock(seat.subscription)
+        seat = Seat.objects.filter(pk=seat.pk, holder_id=reader.pk).first()
+        if seat is None:
+            raise SeatRefused("not_allowed")
         if subscription.owner_reader_id == reader.pk:
             raise SeatRefused("owner_cannot_leave")
-        vacate_seat(seat, "seat_left")
+        if not vacate_seat(seat, "seat_left"):
+            raise SeatRefused("not_allowed")
         Invitation.objects.filter(
             subscription=subscription, accepted_by_id=reader.pk, state=Invitation.State.ACCEPTED
         ).update(state=Invitation.State.REVOKED)

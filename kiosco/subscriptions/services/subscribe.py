@@ -16,7 +16,7 @@ from kiosco.subscriptions.billing import get_provider
 from kiosco.subscriptions.billing.base import BillingOutcome
 from kiosco.subscriptions.models import Organisation, Plan, Seat, Subscription
 from kiosco.subscriptions.services.entitlements import grants_access
-from kiosco.subscriptions.services.lifecycle import vacate_seat
+from kiosco.subscriptions.services.lifecycle import lock, vacate_seat
 from kiosco.subscriptions.services.organisations import create_organisation
 from kiosco.subscriptions.services.seats import SeatRefused, has_verified_email
 from kiosco.subscriptions.services.terms import accept_terms, current_terms
@@ -55,7 +55,8 @@ def _free_stale_seat(reader: Any, for_organisation: bool) -> None:
     seat = Seat.objects.filter(holder_id=reader.pk).select_related("subscription").first()
     if seat is None:
         return
-    if _live(seat.subscription):
+    # Decide on the locked row: a renewal that committed meanwhile keeps the seat.
+    if _live(lock(seat.subscription)):
         if not for_organisation:
             raise SeatRefused("already_seated")
         return  # an admin may buy for a company while reading elsewhere
