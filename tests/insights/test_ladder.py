@@ -66,7 +66,10 @@ def test_the_notice_always_shows_the_collisions_that_turned_it_on(raw):
     policy = LadderPolicy()
     if decision.notice:
         assert len(decision.counted) >= policy.collisions
-        assert all(t.idle_of_displaced <= policy.contested_idle for t in decision.counted)
+        assert all(
+            t.idle_of_displaced is not None and t.idle_of_displaced <= policy.contested_idle
+            for t in decision.counted
+        )
         assert decision.until is not None and decision.until > 31 * DAY
     else:
         assert decision.counted == ()

@@ -41,6 +41,7 @@ def test_it_imports_a_ghost_export_with_sections_authors_access_and_images(tmp_p
     assert set(Section.objects.values_list("name", flat=True)) == {"City", "Culture", "Science"}
     assert set(Author.objects.values_list("name", flat=True)) == {"Ana Ruiz", "Tom Hale"}
     first = Article.objects.get(slug="ghost-post-0")
+    assert first.lead_image is not None
     assert (first.access, first.lead_image.alt) == (Access.FREE, "Picture for post 0")
     assert Article.objects.get(slug="ghost-post-2").access == Access.SUBSCRIBERS
     kinds = list(first.blocks.values_list("kind", flat=True))

@@ -93,7 +93,7 @@ def test_it_renders_an_image_block_in_the_body_lazily(client, cranes):
 def test_it_puts_the_image_in_open_graph_and_json_ld(client, cranes):
     response = client.get(cranes.get_absolute_url()).content.decode()
     page = parse_html(response.encode())
-    metas = {m.attrs.get("property"): m.attrs.get("content") for m in page.find_all("meta")}
+    metas = {m.attrs.get("property"): m.attrs.get("content") or "" for m in page.find_all("meta")}
     assert metas["og:image"].startswith("http://127.0.0.1:8000/media/renditions/")
     assert metas["og:image"].endswith("/1024.jpg")
     script = page.find("script", None)
