@@ -16,7 +16,7 @@ from kiosco.lib import confirmation
 from kiosco.subscriptions import ratelimit
 from kiosco.subscriptions.billing import get_provider
 from kiosco.subscriptions.billing.base import BillingOutcome
-from kiosco.subscriptions.forms import InviteForm, SubscribeForm, TermsAcceptForm
+from kiosco.subscriptions.forms import InviteForm, SubscribeForm, TermsAcceptForm, ticked_terms
 from kiosco.subscriptions.middleware import SESSION_KEY
 from kiosco.subscriptions.models import Invitation, Plan, Seat, TermsVersion
 from kiosco.subscriptions.services import seats, terms
@@ -86,6 +86,7 @@ def my_subscription(request: HttpRequest) -> HttpResponse:
         "open_organisations": organisations_open_to(request.user),
         "administered": request.user.administered_organisations.all(),  # type: ignore[union-attr]
         "test_mode": get_provider().test_mode,
+        "new_terms": terms.terms_to_accept(request.user),
     }
     return render(request, "subscriptions/mine.html", context)
 
@@ -184,18 +185,20 @@ def invitation(request: HttpRequest, key: str) -> HttpResponse:
         return confirmation.error_response(request, used)
     except confirmation.ConfirmationError as error:
         return confirmation.error_response(request, error)
-    context = {"invitation": found, "key": key, "refusal": None}
+    context = {"invitation": found, "key": key, "refusal": None, "terms": None}
+    if request.user.is_authenticated:
+        context["terms"] = terms.terms_to_accept(request.user)
     if request.method == "POST" and request.user.is_authenticated:
         try:
-            seats.accept_invitation(key, request.user)
+            seats.accept_invitation(key, request.user, ticked_terms(request.POST))
         except SeatRefused as refused:
             context["refusal"] = refused.message
             return render(request, "subscriptions/invitation.html", context, status=409)
         except confirmation.ConfirmationError as error:
             return confirmation.error_response(request, error)
-        request.session.pop(SESSION_KEY, None)
+        request.session[SESSION_KEY] = terms.current_terms_id()
         messages.success(request, _("You have a seat. Enjoy your reading!"))
-        return redirect("subscriptions:mine")
+        return redirect("newsroom:front")
     if request.user.is_authenticated:
         context["refusal"] = seats.invitee_refusal(found, request.user)
     return render(request, "subscriptions/invitation.html", context)

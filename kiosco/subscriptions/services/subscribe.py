@@ -19,7 +19,7 @@ from kiosco.subscriptions.services.entitlements import grants_access
 from kiosco.subscriptions.services.lifecycle import vacate_seat
 from kiosco.subscriptions.services.organisations import create_organisation
 from kiosco.subscriptions.services.seats import SeatRefused, has_verified_email
-from kiosco.subscriptions.services.terms import accept_terms, current_terms
+from kiosco.subscriptions.services.terms import accept_terms_on_taking_a_seat, current_terms
 
 
 def _live(subscription: Subscription) -> bool:
@@ -45,10 +45,10 @@ def _check_may_subscribe(reader: Any, accepted_terms_id: int | None) -> None:
     if not has_verified_email(reader):
         raise SeatRefused("email_not_verified")
     terms = current_terms()
+    # Subscribing always shows the terms, so the ticked version must be the current one.
     if terms is not None and accepted_terms_id != terms.pk:
         raise SeatRefused("terms_not_accepted")
-    if terms is not None:
-        accept_terms(reader, terms)
+    accept_terms_on_taking_a_seat(reader, accepted_terms_id)
 
 
 def _free_stale_seat(reader: Any, for_organisation: bool) -> None:
