@@ -53,4 +53,6 @@ class TermsAcceptanceMiddleware:
             return False
         # Told once per version: the session remembers it whatever the answer.
         request.session[SESSION_KEY] = version
-        return not has_accepted(user, version) and entitlements_for(user).can_read_subscriber_content
+        return (
+            not has_accepted(user, version) and entitlements_for(user).can_read_subscriber_content
+        )

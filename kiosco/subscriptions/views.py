@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -145,27 +146,61 @@ def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def confirm_plan_change(request: HttpRequest, code: str) -> HttpResponse:
+    """The step before a plan change: what changes, what it costs, from when."""
+    plan = get_object_or_404(Plan, code=code, is_active=True)
+    try:
+        change = flows.preview_plan_change(request.user, plan)
+    except SeatRefused as refused:
+        messages.error(request, refused.message)
+        return redirect("subscriptions:mine")
+    context = {"change": change, "test_mode": get_provider().test_mode}
+    return render(request, "subscriptions/confirm_plan.html", context)
+
+
+@login_required
 @require_POST
 def change_plan(request: HttpRequest) -> HttpResponse:
+    """The POST of the confirmation page (``confirm_plan``)."""
     plan = get_object_or_404(Plan, code=request.POST.get("plan", ""), is_active=True)
     try:
+        change = flows.preview_plan_change(request.user, plan)
         outcome = flows.change_plan(request.user, plan)
     except SeatRefused as refused:
         messages.error(request, refused.message)
         return redirect("subscriptions:mine")
-    _report(request, outcome, _("Your plan change is saved."))
+    _report(request, outcome, _plan_change_done(change))
     return redirect("subscriptions:mine")
+
+
+def _plan_change_done(change: flows.PlanChange) -> str:
+    names = {"plan": change.plan.display_name}
+    if change.now:
+        return _("You are now on %(plan)s, from today.") % names
+    when = {"date": date_format(change.effective, "DATE_FORMAT"), **names}
+    return _("You move to %(plan)s on %(date)s. Until then nothing changes.") % when
+
+
+@login_required
+@require_GET
+def confirm_cancel(request: HttpRequest) -> HttpResponse:
+    """The step before canceling: it says until when the reader can read."""
+    context = {"owned": _owned_or_404(request), "test_mode": get_provider().test_mode}
+    return render(request, "subscriptions/confirm_cancel.html", context)
 
 
 @login_required
 @require_POST
 def cancel(request: HttpRequest) -> HttpResponse:
+    owned = _owned_or_404(request)
     try:
         outcome = flows.cancel_subscription(request.user)
     except SeatRefused as refused:
         messages.error(request, refused.message)
         return redirect("subscriptions:mine")
-    _report(request, outcome, _("Canceled. You keep reading until the end of the period."))
+    until = date_format(owned.current_period_end, "DATE_FORMAT")
+    _report(request, outcome, _("Canceled. You can keep reading until %(date)s.") % {"date": until})
     return redirect("subscriptions:mine")
 
 

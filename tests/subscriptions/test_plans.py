@@ -184,7 +184,7 @@ def test_it_rolls_periods_from_the_command(people):
 def test_it_offers_each_reader_the_right_way_to_share(client, people, erin):
     client.force_login(people.alice)
     page = client.get("/subscription/upgrade/")
-    assert b"Upgrade to Premium now" in page.content and b'value="premium"' in page.content
+    assert b"Upgrade to Premium" in page.content and b"/subscription/plan/premium/" in page.content
     client.force_login(people.dave)
     assert client.get("/subscription/upgrade/").url == "/org/acme/#seats"
     client.force_login(people.bob)
