@@ -196,7 +196,10 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True  # email management asks for the passwo
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 30 * 60
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{KIOSCO_EDITION_NAME}] "
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# Confirming the address signs the reader in (allauth does it only in the browser that
+# signed up, where the pending sign-up lives in the session). Sign-up itself cannot
+# sign in with verification mandatory: it must answer the same for a taken address.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SESSION_REMEMBER = True
 LOGIN_URL = "account_login"
 # readers' templates override allauth's, but allauth comes first in INSTALLED_APPS, so
