@@ -88,6 +88,8 @@ def dashboard(
             }
         ),
         "test_mode": get_provider().test_mode,
+        # Administrators' own seats carry no "Remove" (they would lock themselves out).
+        "admin_ids": set(organisation.admins.values_list("pk", flat=True)),
     }
     return render(request, "subscriptions/org.html", context)
 
