@@ -40,7 +40,9 @@ class Journey:
         page.wait_for_load_state("load")
         self.pages.append(name)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=SCREENSHOTS / f"{self.label}-{len(self.pages):02d}-{name}.png", full_page=True)
+        page.screenshot(
+            path=SCREENSHOTS / f"{self.label}-{len(self.pages):02d}-{name}.png", full_page=True
+        )
         self._assert_fits(name)
         self._assert_messages_once(name)
         self._assert_accessible(name)
@@ -58,7 +60,9 @@ class Journey:
 
     def _assert_accessible(self, name: str) -> None:
         results = _AXE.run(self.page)
-        grave = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        grave = [
+            v for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+        ]
         assert not grave, f"{name}: " + "; ".join(
             f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in grave
         )

@@ -18,7 +18,7 @@ from kiosco.subscriptions.demo import create_personas, make_reader
 from kiosco.subscriptions.models import Subscription, TermsVersion
 from tests.e2e.journeys import SIZES, Journey, emailed_link
 from tests.newsroom.page_data import add_blocks, make_article
-from tests.support.smtp import Inbox, body, smtp_server  # noqa: F401 - a fixture
+from tests.support.smtp import Inbox
 
 PASSWORD = "correct horse battery"
 SECRET = "The harbour master kept a second ledger."
@@ -35,7 +35,10 @@ def edition(settings: Any, insecure_cookies: None) -> str:
     cache.clear()
     ensure_default_plans()  # a flushed database (transaction=True) lost migration 0002's rows
     TermsVersion.objects.create(
-        version="1", body="# Terms\n\nRead fairly.", body_es="# Condiciones", published_at=timezone.now()
+        version="1",
+        body="# Terms\n\nRead fairly.",
+        body_es="# Condiciones",
+        published_at=timezone.now(),
     )
     section = Section.objects.create(slug="port", name="Port", position=1)
     article = make_article(section, "second-ledger", access=Access.SUBSCRIBERS)
@@ -81,7 +84,11 @@ def _reads(journey: Journey, article: str) -> None:
 
 
 def test_a_visitor_signs_up_subscribes_and_reads(
-    new_context, live_server, edition, smtp_server, size  # noqa: F811
+    new_context,
+    live_server,
+    edition,
+    smtp_server,
+    size,
 ):
     reader = _journey(new_context, live_server, size, "visitor")
     page = reader.page
@@ -102,7 +109,11 @@ def test_a_visitor_signs_up_subscribes_and_reads(
 
 
 def test_a_premium_owner_invites_a_guest_who_reads_at_once(
-    new_context, live_server, edition, smtp_server, size  # noqa: F811
+    new_context,
+    live_server,
+    edition,
+    smtp_server,
+    size,
 ):
     create_personas(password=PASSWORD)
     owner = _journey(new_context, live_server, size, "owner")
@@ -134,7 +145,11 @@ def test_a_premium_owner_invites_a_guest_who_reads_at_once(
 
 
 def test_a_business_admin_buys_seats_and_a_member_reads(
-    new_context, live_server, edition, smtp_server, size  # noqa: F811
+    new_context,
+    live_server,
+    edition,
+    smtp_server,
+    size,
 ):
     make_reader("olga@initech.example", PASSWORD)
     make_reader("pablo@initech.example", PASSWORD, language="es")
@@ -144,7 +159,7 @@ def test_a_business_admin_buys_seats_and_a_member_reads(
     card = admin.page.locator(".plan-business")
     card.locator("input[name=organisation_name]").fill("Initech")
     card.locator("input[name=seats]").fill("3")
-    assert "24" in card.locator(".plan-total").inner_text()  # 3 seats × €8, live
+    assert "24" in card.locator(".plan-total").inner_text()  # 3 seats at 8 EUR, live
     card.locator("input[name=accept_terms]").check()
     card.locator("button[type=submit]").click()
     admin.check("organisation")
@@ -170,7 +185,11 @@ def test_a_business_admin_buys_seats_and_a_member_reads(
 
 
 def test_a_subscriber_downgrades_then_cancels_with_confirmations_and_emails(
-    new_context, live_server, edition, smtp_server, size  # noqa: F811
+    new_context,
+    live_server,
+    edition,
+    smtp_server,
+    size,
 ):
     create_personas(password=PASSWORD)
     bob = _journey(new_context, live_server, size, "downgrade-cancel")

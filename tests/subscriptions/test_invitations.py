@@ -190,7 +190,7 @@ def test_it_ends_access_at_once_when_the_owner_revokes(
     assert released == [(seat.pk, "seat_revoked")]
     assert mail.outbox[-1].to == ["carol@example.com"]
     assert (
-        "ha terminado tu acceso" in mail.outbox[-1].body
+        "ha terminado su acceso" in mail.outbox[-1].body
         or "ended your access" in mail.outbox[-1].body
     )
 
