@@ -42,7 +42,7 @@ SITE_ID = 1
 KIOSCO_EDITION_NAME = env_str("KIOSCO_EDITION_NAME", "The Kiosco Courier")
 KIOSCO_EDITION_LANGUAGE = env_str("KIOSCO_EDITION_LANGUAGE", "en")
 # Each loader fills part of the demo edition and returns lines for `make run` to print.
-KIOSCO_DEMO_LOADERS = ["kiosco.newsroom.demo.load_edition"]
+KIOSCO_DEMO_LOADERS = ["kiosco.newsroom.demo.load_edition", "kiosco.readers.demo.load_editor"]
 # Who may read subscriber-only articles: the subscriptions app's entitlements (the one
 # place that decides). The paywall issue adds the device lease in front of it.
 KIOSCO_ENTITLEMENT_CHECK = "kiosco.subscriptions.services.reader_may_read"
