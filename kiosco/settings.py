@@ -267,6 +267,8 @@ EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("KIOSCO_FROM_EMAIL", f"{KIOSCO_EDITION_NAME} <noreply@localhost>")
+# The address the footer's contact page gives readers.
+KIOSCO_CONTACT_EMAIL = env_str("KIOSCO_CONTACT_EMAIL", "contact@localhost")
 
 # --- Internationalisation -----------------------------------------------------------
 LANGUAGE_CODE = "en"
