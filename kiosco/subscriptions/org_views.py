@@ -208,7 +208,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = next((o for o in organisations_open_to(request.user) if o.slug == slug), None)
     if organisation is None or _subscription_of(organisation) is None:
         raise Http404
-    context = {
+    context: dict[str, Any] = {
         "organisation": organisation,
         "refusal": None,
         "terms": terms_to_accept(request.user),

@@ -93,6 +93,8 @@ def test_a_visitor_signs_up_subscribes_and_reads(
     reader = _journey(new_context, live_server, size, "visitor")
     page = reader.page
     reader.go("/", "front")
+    reader.go("/no-such-page/", "not-found")
+    reader.go("/", "front")
     page.click(".account-nav .nav-subscribe")
     reader.check("plans")
     page.click(".plan-digital .plan-action a")
@@ -208,3 +210,6 @@ def test_a_subscriber_downgrades_then_cancels_with_confirmations_and_emails(
     assert bob.page.locator(".canceled").count() == 1
     assert "canceled" in str(smtp_server.wait_for(to="bob@example.com", count=3)["subject"])
     _reads(bob, edition)  # canceled still reads to the end of the period
+    bob.go("/account/", "account")
+    assert bob.page.locator(".account-subscription").count() == 1
+    bob.go("/accounts/password/change/", "password-change")  # allauth's own page, our style
