@@ -1,9 +1,29 @@
-"""ASGI entry point for the embedded shape: one process serves pages and, once the
-live app exists, routes ``/live/`` to it."""
+"""ASGI entry point for the embedded shape: one process serves the pages (Django) and
+the live streams (``/live/`` → ``kiosco.live.app``), so the in-process notifier reaches
+every open page. Production serves pages on WSGI and runs ``kiosco live`` apart."""
 
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiosco.settings")
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from kiosco.live.app import application as live_application  # noqa: E402
+
+LIVE_PREFIX = "/live/"
+
+
+def route(pages, live):  # type: ignore[no-untyped-def]
+    """``/live/`` to the live app, everything else to the pages."""
+
+    async def application(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] == "http" and scope["path"].startswith(LIVE_PREFIX):
+            await live(scope, receive, send)
+        else:
+            await pages(scope, receive, send)
+
+    return application
+
+
+application = route(django_application, live_application)

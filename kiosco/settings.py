@@ -43,9 +43,9 @@ KIOSCO_EDITION_NAME = env_str("KIOSCO_EDITION_NAME", "The Kiosco Courier")
 KIOSCO_EDITION_LANGUAGE = env_str("KIOSCO_EDITION_LANGUAGE", "en")
 # Each loader fills part of the demo edition and returns lines for `make run` to print.
 KIOSCO_DEMO_LOADERS = ["kiosco.newsroom.demo.load_edition", "kiosco.readers.demo.load_editor"]
-# Who may read subscriber-only articles: the subscriptions app's entitlements (the one
-# place that decides). The paywall issue adds the device lease in front of it.
-KIOSCO_ENTITLEMENT_CHECK = "kiosco.subscriptions.services.reader_may_read"
+# Who may read a subscriber-only article on this device: the paywall decides from the
+# reader's entitlement (subscriptions) and this device's reading lease (leases).
+KIOSCO_ACCESS_DECISION = "kiosco.paywall.services.decide_article"
 KIOSCO_PUBLIC_URL = env_str("KIOSCO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -66,6 +66,11 @@ INSTALLED_APPS = [
     "kiosco.readers",
     "kiosco.leases",
     "kiosco.subscriptions",
+    "kiosco.paywall",
+    "kiosco.live",
+    "django_tasks",
+    "django_tasks_db",
+    "kiosco.newsletter",
 ]
 
 MIDDLEWARE = [
@@ -342,9 +347,57 @@ KIOSCO_PERIODIC_JOBS = {
     "kiosco.subscriptions.services.lifecycle.roll_over_periods": 300,
 }
 
+# --- Newsletter (see kiosco/newsletter/CONTEXT.md) ---------------------------------
+# Background tasks on django-tasks with its database backend (django-tasks-db): no
+# broker; `kiosco worker` runs them beside the periodic jobs (and `make run` starts it).
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "newsletter"]}
+}
+# Opt-in links live this many days; a second sign-up within the cooldown sends no mail.
+KIOSCO_NEWSLETTER_CONFIRM_DAYS = env_int("KIOSCO_NEWSLETTER_CONFIRM_DAYS", 7, minimum=1)
+KIOSCO_NEWSLETTER_RESEND_COOLDOWN = env_int("KIOSCO_NEWSLETTER_RESEND_COOLDOWN", 600, minimum=0)
+# Sending: messages per second (0: as fast as the SMTP server takes them), recipients per
+# task, and how long a send may go without progress before the worker resumes it.
+KIOSCO_NEWSLETTER_SEND_RATE = env_int("KIOSCO_NEWSLETTER_SEND_RATE", 50, minimum=0)
+KIOSCO_NEWSLETTER_BATCH_SIZE = env_int("KIOSCO_NEWSLETTER_BATCH_SIZE", 500, minimum=1)
+KIOSCO_NEWSLETTER_STALL_SECONDS = env_int("KIOSCO_NEWSLETTER_STALL_SECONDS", 300, minimum=0)
+# DKIM: a PEM private key file turns signing on; selector and domain name the DNS record.
+KIOSCO_NEWSLETTER_DKIM_KEY_FILE = env_str("KIOSCO_NEWSLETTER_DKIM_KEY_FILE", "")
+KIOSCO_NEWSLETTER_DKIM_SELECTOR = env_str("KIOSCO_NEWSLETTER_DKIM_SELECTOR", "kiosco")
+KIOSCO_NEWSLETTER_DKIM_DOMAIN = env_str("KIOSCO_NEWSLETTER_DKIM_DOMAIN", "")
+# The mailto: half of List-Unsubscribe (empty: the From address).
+KIOSCO_NEWSLETTER_UNSUBSCRIBE_MAILTO = env_str("KIOSCO_NEWSLETTER_UNSUBSCRIBE_MAILTO", "")
+# Bounce and complaint webhook: the Kiosco-Signature HMAC scheme of the billing webhook.
+KIOSCO_NEWSLETTER_WEBHOOK_SECRET = env_str("KIOSCO_NEWSLETTER_WEBHOOK_SECRET", "")
+KIOSCO_NEWSLETTER_WEBHOOK_TOLERANCE = env_int("KIOSCO_NEWSLETTER_WEBHOOK_TOLERANCE", 300, minimum=1)
+# Rate limits of the newsletter, by name, in allauth's "amount/period/per" form, counted
+# by allauth's limiter (they fail open and count it, like the account ones).
+KIOSCO_NEWSLETTER_RATE_LIMITS = {
+    # Sign-ups from one client address, and opt-in mails to one address typed: nobody
+    # can use the form to flood a stranger's inbox or fill the table.
+    "signup": "10/h/ip,3/h/key",
+    # Confirmation and preference pages from one address (guessing keys).
+    "confirm": "30/m/ip",
+    # Test sends one editor may trigger from the admin.
+    "test_send": "20/h/user",
+}
+KIOSCO_READER_EXPORTERS.append("kiosco.newsletter.services.export_reader_newsletter")
+KIOSCO_PERIODIC_JOBS["kiosco.newsletter.issues.resume_stalled_sends"] = 60
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("KIOSCO_LOG_LEVEL", "WARNING")},
+}
+
+# --- Paywall and live notices (see kiosco/paywall/CONTEXT.md, kiosco/live/CONTEXT.md) ---
+# Where open subscriber pages listen for "your reading moved": same origin; the
+# embedded shape serves it itself, production routes /live/ to `kiosco live`.
+KIOSCO_LIVE_URL = env_str("KIOSCO_LIVE_URL", "/live/lease")
+# Rate limits of the paywall, by name, counted like the account ones (allauth's limiter).
+KIOSCO_PAYWALL_RATE_LIMITS = {
+    # "That wasn't me" signs out every device and emails a reset link: a few an hour
+    # per reader, so it cannot be turned into a mail flood or a sign-out loop.
+    "not_me": "3/h/user",
 }

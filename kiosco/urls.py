@@ -35,6 +35,8 @@ urlpatterns = [
         ),
         name="contact",
     ),
+    path("paywall/", include("kiosco.paywall.urls")),
+    path("newsletter/", include("kiosco.newsletter.urls")),
     path("", include("kiosco.subscriptions.urls")),
     path("", include("kiosco.newsroom.urls")),
 ]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_READ = re.compile(r"env_(?:str|bool|int|list|choice)\(\s*\"([A-Z][A-Z0-9_]+)\"")
-APPS = ["newsroom", "readers", "leases", "subscriptions", "lib"]
+APPS = ["newsroom", "readers", "leases", "subscriptions", "lib", "newsletter"]
 
 
 def settings_read_from_environment() -> set[str]:

@@ -116,3 +116,19 @@ def release_device(reader_id: int, device_id: str, reason: str) -> int:
 def release_seat(seat_id: int, reason: str) -> int:
     """Release every lease on one seat (revocation, end of subscription)."""
     return engine().release_seat(seat_id, reason).count
+
+
+def takeovers_allowed_again_at(seat_id: int) -> float:
+    """When the seat's takeover limit lets the next "continue reading here" through
+    (store clock, seconds since the epoch): once the oldest takeover counted in the
+    window has left it. The dialog tells a refused reader this time."""
+    from kiosco.leases.models import Event
+
+    policy = app_settings.policy()
+    now, _ = store().read_seat(seat_id)
+    counted = (
+        Event.objects.filter(seat=seat_id, kind="taken_over", at__gt=now - policy.takeover_window)
+        .order_by("-at")
+        .values_list("at", flat=True)[: policy.takeovers]
+    )
+    return min(counted, default=now - policy.takeover_window) + policy.takeover_window

@@ -5,51 +5,72 @@ Security by default: the body of a non-free article leaves the server only when
 asks here, and a reader who may not read gets ``teaser_blocks`` — the first paragraph
 and nothing else.
 
-Subscriber access is not decided here: ``settings.KIOSCO_ENTITLEMENT_CHECK`` names a
-function ``f(reader, article) -> bool`` (the subscriptions app plugs its entitlements
-in, the paywall its device lease). Until one is configured nobody is entitled.
+Subscriber access is not decided here: ``settings.KIOSCO_ACCESS_DECISION`` names a
+function ``f(request, article) -> AccessDecision`` (the paywall plugs in the reader's
+entitlement and this device's reading lease). Until one is configured nobody is
+entitled: a missing paywall never gives subscriber content away.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 
 from kiosco.newsroom.models import Access, Article, Block, BlockKind
 
-DEFAULT_ENTITLEMENT_CHECK = "kiosco.newsroom.access.nobody_is_entitled"
+DEFAULT_ACCESS_DECISION = "kiosco.newsroom.access.nobody_is_entitled"
+PAYWALL_PANEL = "newsroom/_paywall.html"
 
-EntitlementCheck = Callable[[Any, Article], bool]
+
+def _no_change(response: HttpResponse) -> None:
+    return None
 
 
 @dataclass(frozen=True)
 class AccessDecision:
-    """``reason`` is a short stable word templates and tests can branch on:
-    free, registered, entitled (allowed); sign_in, subscribe (refused)."""
+    """``reason`` is a short stable word templates and tests can branch on: free,
+    registered, entitled (allowed); sign_in, subscribe, or what the access hook names
+    (refused). ``panel`` names the template shown instead of the body (or after it,
+    when allowed) with its ``context``; ``teaser`` whether the opening paragraph may
+    show (not on a device another device is reading on); ``finish`` lets
+    the hook add to the response (the paywall's lease cookie) without the newsroom
+    knowing what it adds."""
 
     allowed: bool
     reason: str
+    teaser: bool = field(default=True, compare=False)
+    panel: str = field(default="", compare=False)
+    context: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    finish: Callable[[HttpResponse], None] = field(default=_no_change, compare=False)
+
+    @property
+    def panel_template(self) -> str:
+        """The panel after the body: the hook's, else the paywall offer when refused
+        (an allowed decision may name one too: the paywall's reading script)."""
+        return self.panel or ("" if self.allowed else PAYWALL_PANEL)
 
 
-def nobody_is_entitled(reader: Any, article: Article) -> bool:
-    """The default entitlement check: refuse. Failing closed means a missing
-    subscriptions app never gives subscriber content away."""
-    return False
+AccessHook = Callable[[HttpRequest, Article], AccessDecision]
+
+
+def nobody_is_entitled(request: HttpRequest, article: Article) -> AccessDecision:
+    """The default access hook: refuse, failing closed."""
+    return AccessDecision(False, "subscribe")
 
 
 @cache
-def _load_check(dotted_path: str) -> EntitlementCheck:
+def _load_hook(dotted_path: str) -> AccessHook:
     return import_string(dotted_path)  # type: ignore[no-any-return]
 
 
-def entitlement_check() -> EntitlementCheck:
-    return _load_check(getattr(settings, "KIOSCO_ENTITLEMENT_CHECK", DEFAULT_ENTITLEMENT_CHECK))
+def access_hook() -> AccessHook:
+    return _load_hook(getattr(settings, "KIOSCO_ACCESS_DECISION", DEFAULT_ACCESS_DECISION))
 
 
 def can_read_body(request: HttpRequest, article: Article) -> AccessDecision:
@@ -63,9 +84,7 @@ def can_read_body(request: HttpRequest, article: Article) -> AccessDecision:
         )
     if article.access == Access.REGISTERED:
         return AccessDecision(True, "registered")
-    if entitlement_check()(reader, article):
-        return AccessDecision(True, "entitled")
-    return AccessDecision(False, "subscribe")
+    return access_hook()(request, article)
 
 
 def teaser_blocks(blocks: Sequence[Block]) -> list[Block]:
@@ -82,5 +101,7 @@ def teaser_blocks(blocks: Sequence[Block]) -> list[Block]:
 
 
 def visible_blocks(article: Article, decision: AccessDecision) -> list[Block]:
+    if not (decision.allowed or decision.teaser):
+        return []
     blocks = list(article.blocks.all())
     return blocks if decision.allowed else teaser_blocks(blocks)

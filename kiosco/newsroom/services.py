@@ -269,3 +269,12 @@ def ensure_section(slug: str, name: str, *, description: str = "", position: int
             setattr(section, field, wanted[field])
         section.save(update_fields=changed)
     return section
+
+
+def published_between(language: str, start: datetime, end: datetime) -> list[Article]:
+    """Published articles of one language in ``[start, end)``, oldest first: what a
+    digest (the weekly newsletter) lists. Callers show headline and standfirst only."""
+    articles = Article.objects.published().filter(
+        language=language, published_at__gte=start, published_at__lt=end
+    )
+    return list(articles.select_related("section").order_by("published_at", "id"))

@@ -64,9 +64,13 @@ def article_page(request: HttpRequest, section: str, slug: str) -> HttpResponse:
         "content_version": content_version(),
     }
     response = render(request, "newsroom/article.html", context)
-    if article.access != Access.FREE:
-        # What this page shows depends on who asks: no shared cache may keep it.
-        patch_cache_control(response, private=True)
+    if article.access == Access.SUBSCRIBERS:
+        # Body or dialog depends on who asks and on which device: no cache keeps it,
+        # not even the browser's (a displaced device going back must not see it).
+        patch_cache_control(response, private=True, no_store=True)
+    elif article.access != Access.FREE:
+        patch_cache_control(response, private=True)  # depends on who asks
+    decision.finish(response)
     return response
 
 

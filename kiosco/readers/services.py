@@ -161,6 +161,21 @@ def sign_out_other_devices(request: HttpRequest, reader: Reader, reason: str) ->
     return ended
 
 
+def sign_out_every_device(request: HttpRequest, reader: Reader, reason: str) -> int:
+    """Every session of the reader ends, this browser's too, and every lease goes:
+    "that wasn't me" on a displaced device. Returns how many other sessions ended."""
+    ended = sign_out_other_devices(request, reader, reason)
+    leases.release_all_for_reader(reader.pk, reason)
+    logout(request)
+    return ended
+
+
+def device_label_of(reader_id: int, device_id: str) -> str:
+    """How the reader knows that device ("Firefox on Android"); "" when unknown."""
+    device = Device.objects.filter(reader_id=reader_id, device_id=device_id).first()
+    return device.label if device is not None else ""
+
+
 def end_sessions_after_password_change(request: HttpRequest, reader: Reader, *, reset: bool) -> int:
     """A changed or reset password ends every other session at once. Django's session
     auth hash already turns them anonymous on their next request; deleting them here

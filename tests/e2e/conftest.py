@@ -108,3 +108,42 @@ def insecure_cookies(settings: Any) -> None:
     (production keeps them Secure)."""
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """The embedded shape's ASGI application (pages and ``/live/`` in one process) on a
+    real HTTP server in a thread of this process, so it reads the test database and
+    shares the in-process lease notifier, as ``kiosco serve --embedded`` does.
+    pytest-django's live_server speaks WSGI only, which cannot hold an SSE stream."""
+    import socket
+    import threading
+
+    import uvicorn
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from kiosco.asgi import django_application, live_application, route
+
+    # Static files from the source tree, as live_server serves them (no collectstatic).
+    application = route(ASGIStaticFilesHandler(django_application), live_application)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        application, host="127.0.0.1", port=port, lifespan="off", log_level="warning", ws="none"
+    )
+    server = uvicorn.Server(config)
+    with django_db_blocker.unblock():
+        thread = threading.Thread(target=server.run, name="asgi-server", daemon=True)
+        thread.start()
+        started = threading.Event()
+        for _ in range(200):  # bounded: at most 10 s for the socket to listen
+            if server.started:
+                started.set()
+                break
+            started.wait(0.05)
+        assert server.started, "the ASGI test server did not start"
+        yield f"http://127.0.0.1:{port}"
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -27,8 +27,8 @@ def alice() -> Reader:
     return Reader.objects.create_user("alice@example.com", "a-long-password")
 
 
-def always_entitled(reader: object, article: object) -> bool:
-    return True
+def always_entitled(request: object, article: object) -> AccessDecision:
+    return AccessDecision(True, "entitled")
 
 
 def get_page(client: Client, url: str, status: int = 200, **headers: str) -> str:
@@ -92,7 +92,7 @@ def test_it_uses_semantic_elements_and_a_machine_readable_date(client, edition):
 
 
 def test_it_takes_the_page_language_from_the_article(client, edition, alice, settings):
-    settings.KIOSCO_ENTITLEMENT_CHECK = "tests.newsroom.test_pages.always_entitled"
+    settings.KIOSCO_ACCESS_DECISION = "tests.newsroom.test_pages.always_entitled"
     client.force_login(alice)
     spanish = parse_html(client.get(edition.entrevista.get_absolute_url()).content)
     english = parse_html(client.get(edition.interview.get_absolute_url()).content)
@@ -210,7 +210,7 @@ def test_it_refuses_a_subscriber_article_to_a_reader_without_entitlement(client,
 def test_it_sends_the_whole_body_when_the_entitlement_hook_says_yes(
     client, edition, alice, settings
 ):
-    settings.KIOSCO_ENTITLEMENT_CHECK = "tests.newsroom.test_pages.always_entitled"
+    settings.KIOSCO_ACCESS_DECISION = "tests.newsroom.test_pages.always_entitled"
     client.force_login(alice)
     html = get_page(client, edition.entrevista.get_absolute_url())
     assert "SECRET-ES-ANSWER" in html
@@ -235,11 +235,11 @@ def test_it_decides_access_by_level_and_entitlement(rf, edition, alice, settings
     assert can_read_body(signed_in, edition.registered) == AccessDecision(True, "registered")
     assert can_read_body(anonymous, edition.entrevista) == AccessDecision(False, "subscribe")
     assert can_read_body(signed_in, edition.entrevista) == AccessDecision(False, "subscribe")
-    settings.KIOSCO_ENTITLEMENT_CHECK = "tests.newsroom.test_pages.always_entitled"
+    settings.KIOSCO_ACCESS_DECISION = "tests.newsroom.test_pages.always_entitled"
     assert can_read_body(signed_in, edition.entrevista) == AccessDecision(True, "entitled")
 
 
-@override_settings(KIOSCO_ENTITLEMENT_CHECK="tests.newsroom.test_pages.always_entitled")
+@override_settings(KIOSCO_ACCESS_DECISION="tests.newsroom.test_pages.always_entitled")
 def test_it_never_sends_a_subscriber_body_to_anonymous_readers_whatever_the_hook(client, edition):
     html = get_page(client, edition.entrevista.get_absolute_url())
     assert "SECRET-ES-ANSWER" not in html

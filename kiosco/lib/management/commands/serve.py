@@ -67,6 +67,9 @@ class Command(BaseCommand):
             # granian runs ASGI apps on its event loop: one blocking thread only.
             "--blocking-threads",
             "1" if embedded else str(max(1, options["threads"])),
+            # Open live streams never end by themselves: past this, stop the workers.
+            "--workers-kill-timeout",
+            "10",
             "--no-ws",
             "--log-level",
             "warning",

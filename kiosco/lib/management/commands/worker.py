@@ -1,4 +1,6 @@
-"""`kiosco worker`: runs Kiosco's periodic jobs (``settings.KIOSCO_PERIODIC_JOBS``).
+"""`kiosco worker`: runs Kiosco's periodic jobs (``settings.KIOSCO_PERIODIC_JOBS``) and
+the background tasks queued in the database (django-tasks-db: no broker), so the
+embedded shape's one worker beside `kiosco serve --embedded` does both.
 
 Each job is a dotted path to a function with no arguments and an interval in seconds.
 Running more than one worker is safe: every job locks the rows it changes, so a
@@ -36,6 +38,7 @@ class Command(BaseCommand):
         if options["once"]:
             for path in jobs:
                 self.stdout.write(f"{path}: {run_job(path)}")
+            run_queued_tasks()
             return
         self.stopping = False
         signal.signal(signal.SIGTERM, self.stop)
@@ -54,6 +57,7 @@ class Command(BaseCommand):
                     close_old_connections()  # a long-lived process: drop dead connections
                     run_job(path)
                     due[path] = time.monotonic() + interval
+            run_queued_tasks()
             time.sleep(TICK)
 
 
@@ -64,3 +68,25 @@ def run_job(path: str) -> object:
     except Exception:  # a broken job must not stop the others
         logger.exception("periodic job %s failed", path)
         return "failed"
+
+
+def run_queued_tasks() -> None:
+    """Run every task waiting in the database queue, then return (the loop goes on with
+    the periodic jobs). django-tasks-db's own worker does the claiming and the
+    bookkeeping; `batch` makes it stop when the queue is empty."""
+    from django_tasks.utils import get_random_id
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=get_random_id(),
+    )
+    try:
+        worker.run()
+    except Exception:  # a broken task is recorded failed by the worker; this is the rest
+        logger.exception("running queued tasks failed")

@@ -1,0 +1,142 @@
+"""One device at a time in the real browser: two browser contexts are two devices of
+one Digital reader (alice), against the embedded shape's ASGI app (pages + live)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.core.cache import cache
+from playwright.sync_api import Page
+
+from kiosco.leases import services as leases
+from tests.e2e.conftest import DESKTOP, PHONE
+from tests.support.content import SECRET, subscriber_only_article
+from tests.support.personas import personas
+
+PASSWORD = "a long harbour password 42"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "artifacts" / "device-dialog"
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def alice_and_article(insecure_cookies: None) -> tuple[str, str]:
+    cache.clear()  # the login rate limit (30/min per address) counts every test's logins
+    alice = personas().alice
+    alice.set_password(PASSWORD)
+    alice.save(update_fields=["password"])
+    return alice.email, subscriber_only_article().get_absolute_url()
+
+
+def signed_in(new_context: Any, server: str, email: str, **size: Any) -> Page:
+    page = new_context(**size).new_page()
+    page.goto(server + "/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(server + "/")
+    return page
+
+
+def open_article(page: Page, server: str, url: str) -> str:
+    response = page.goto(server + url)
+    assert response is not None and response.status == 200
+    return response.text()
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def serious_violations(page: Page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']}"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+
+
+def test_the_second_device_gets_the_dialog_and_continuing_displaces_the_first_live(
+    new_context: Any, asgi_server: str, alice_and_article: tuple[str, str]
+) -> None:
+    email, url = alice_and_article
+    laptop = signed_in(new_context, asgi_server, email, **DESKTOP)
+    phone = signed_in(new_context, asgi_server, email, **PHONE)
+    assert SECRET in open_article(laptop, asgi_server, url)
+    laptop.evaluate("window.stillTheSamePage = true")
+
+    phone_html = open_article(phone, asgi_server, url)
+
+    assert SECRET not in phone_html  # the HTTP response itself, not just the screen
+    dialog = phone.locator("#lease-dialog")
+    assert dialog.is_visible() and "one device at a time" in dialog.inner_text()
+    shot(phone, "busy-phone")
+
+    phone.get_by_role("button", name="Continue reading here").click()
+    phone.wait_for_selector(".article-body p")
+    assert SECRET in phone.content()
+
+    laptop.wait_for_selector("#lease-dialog[data-state=displaced]", timeout=5_000)
+    assert laptop.evaluate("window.stillTheSamePage") is True  # no reload
+    assert laptop.locator(".article-body").count() == 0
+    assert SECRET not in laptop.content()
+    shot(laptop, "displaced-desktop")
+    assert SECRET not in open_article(laptop, asgi_server, url)  # its next request too
+
+
+def test_the_dialog_works_by_keyboard_alone_and_has_no_serious_accessibility_fault(
+    new_context: Any, asgi_server: str, alice_and_article: tuple[str, str]
+) -> None:
+    email, url = alice_and_article
+    laptop = signed_in(new_context, asgi_server, email, **DESKTOP)
+    phone = signed_in(new_context, asgi_server, email, **PHONE)
+    open_article(laptop, asgi_server, url)
+    open_article(phone, asgi_server, url)
+    phone.wait_for_function("document.querySelector('#lease-dialog').matches(':modal')")
+    assert phone.evaluate("!!document.activeElement.closest('#lease-dialog')")
+    assert serious_violations(phone) == []
+    for _ in range(12):  # Tab never leaves the dialog
+        phone.keyboard.press("Tab")
+        assert phone.evaluate("!!document.activeElement.closest('#lease-dialog')")
+    phone.keyboard.press("Escape")
+    assert phone.locator("#lease-dialog").is_visible()  # the choices stay on screen
+
+    phone.focus("#lease-dialog .lease-continue button")
+    phone.keyboard.press("Enter")
+
+    phone.wait_for_selector(".article-body p")
+    assert SECRET in phone.content()
+    laptop.wait_for_selector("#lease-dialog[data-state=displaced]", timeout=5_000)
+    assert serious_violations(laptop) == []
+    shot(laptop, "displaced-for-axe")
+
+
+def test_honest_hand_offs_are_never_challenged(
+    new_context: Any, asgi_server: str, alice_and_article: tuple[str, str]
+) -> None:
+    email, url = alice_and_article
+    phone = signed_in(new_context, asgi_server, email, **PHONE)
+    laptop = signed_in(new_context, asgi_server, email, **DESKTOP)
+    assert SECRET in open_article(phone, asgi_server, url)
+
+    # The phone is put away: the page turns hidden and its beacon frees the slot.
+    with phone.expect_response("**/paywall/release/") as released:
+        phone.evaluate(
+            "Object.defineProperty(document, 'visibilityState',"
+            " {value: 'hidden', configurable: true});"
+            "document.dispatchEvent(new Event('visibilitychange'))"
+        )
+    assert released.value.status == 204
+    assert SECRET in open_article(laptop, asgi_server, url)  # no dialog
+
+    # The laptop tab is then left visible and untouched for four minutes.
+    store = leases.store()
+    store.offset += 240
+    try:
+        assert SECRET in open_article(phone, asgi_server, url)
+    finally:
+        store.offset -= 240
