@@ -19,7 +19,8 @@ TU = re.compile(
     r"|debes|estás|eres|has|necesitas|recibes|pasas|vuelves|lees|sabes|ves|vas|haz|pon"
     r"|sal|ten|acéptalas|léelas|ábrelo|inténtalo|invítala|invítalo|pídele|escríbenos"
     r"|cámbiala|cámbialo|compruébalo|hazlo|elígelo|elígela|suscríbete|regístrate|aceptaste"
-    r"|entraste|leías|confirmes|quieras|puedas|tengas)\b",
+    r"|entraste|leías|confirmes|quieras|puedas|tengas|elijas|necesites|prefieras|decidas"
+    r"|leas|pagues|contrates|uses)\b",
     re.IGNORECASE,
 )
 
