@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from kiosco.leases.timing import idle_limit_problem
 from kiosco.lib.client_ip import parse_trusted_proxies
 from kiosco.lib.email import email_settings
 from kiosco.lib.env import env_bool, env_choice, env_int, env_list, env_str
@@ -297,6 +298,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 # --- Leases (see kiosco/leases/CONTEXT.md) ------------------------------------------
 KIOSCO_LEASE_TTL = env_int("KIOSCO_LEASE_TTL", 180, minimum=10)
 KIOSCO_LEASE_IDLE = env_int("KIOSCO_LEASE_IDLE", 180, minimum=10)
+if (_idle_problem := idle_limit_problem(KIOSCO_LEASE_IDLE)) is not None:
+    raise ImproperlyConfigured(_idle_problem)  # active readers would look stale
 # Rate limit "lease takeover per seat": at most this many explicit "continue here" per
 # window; past it the reader gets a refusal with its reason (counted from the event log).
 KIOSCO_LEASE_TAKEOVERS = env_int("KIOSCO_LEASE_TAKEOVERS", 6, minimum=1)

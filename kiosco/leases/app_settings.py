@@ -27,5 +27,7 @@ def notifier_path() -> str:
 
 
 def token_max_age() -> int:
-    """How long a signed lease token is accepted at all (the generation decides the rest)."""
+    """How long a page keeps the signed lease token (its cookie's max age). The engine
+    does not judge a token's age — that would be this instance's clock — only its
+    generation, by the store's clock (tokens.py)."""
     return int(getattr(settings, "KIOSCO_LEASE_TOKEN_MAX_AGE", 60 * 60 * 24))

@@ -10,10 +10,13 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from kiosco.leases.events import LeaseTag
+
 
 class Slot(models.Model):
     """One lease slot of a seat. Never deleted by the engine: a release clears the
-    holder and bumps the generation, so the row is also the generation's memory."""
+    holder and moves the generation on. Generations come from one counter outside
+    any model (migration 0003), so no delete, flush or TRUNCATE can make one recur."""
 
     seat = models.BigIntegerField()  # the subscriptions app's Seat id (opaque here)
     slot = models.SmallIntegerField()
@@ -24,6 +27,7 @@ class Slot(models.Model):
     expires_at = models.FloatField(null=True, blank=True)
     input_at = models.FloatField(null=True, blank=True)
     previous_device = models.CharField(max_length=64, null=True, blank=True)
+    previous_generation = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         db_table = "leases_slot"
@@ -49,28 +53,9 @@ class Slot(models.Model):
         return f"seat {self.seat} slot {self.slot} gen {self.generation}: {self.device or '-'}"
 
 
-class HighWater(models.Model):
-    """The last generation of a deleted slot row (written by a DELETE trigger). A
-    recreated row starts free at that generation, so its first holder gets the next
-    one: a fencing token is never reused."""
-
-    seat = models.BigIntegerField()
-    slot = models.SmallIntegerField()
-    generation = models.BigIntegerField()
-
-    class Meta:
-        db_table = "leases_high_water"
-        constraints = [
-            models.UniqueConstraint(fields=["seat", "slot"], name="leases_one_high_water_per_slot")
-        ]
-
-    def __str__(self) -> str:
-        return f"seat {self.seat} slot {self.slot} above {self.generation}"
-
-
 class Event(models.Model):
-    """The lease event log: acquired, renewed (sampled), taken_over, released,
-    expired, refused. Sharing detection and metrics read it; nothing updates it."""
+    """The lease event log (kinds: ``events.LeaseTag``). Sharing detection and
+    metrics read it; nothing updates it."""
 
     kind = models.CharField(max_length=16)
     seat = models.BigIntegerField()
@@ -90,3 +75,8 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} seat {self.seat} slot {self.slot} gen {self.generation}"
+
+    @property
+    def tag(self) -> str:
+        """The kind as the project's event tag (``seat:lease:<kind>``)."""
+        return str(LeaseTag.of(self.kind))

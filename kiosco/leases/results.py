@@ -110,9 +110,5 @@ class Released:
     count: int
 
 
-class LeaseConflict(RuntimeError):
-    """A release path lost every retry to uniqueness conflicts (should not happen)."""
-
-
 Result = Held | Acquired | Busy | Displaced | Refused
 Notify = Callable[[Notice], None]

@@ -3,11 +3,19 @@
 Views, the API and other apps call these; only they touch leases. The store is the
 SQL store on Django's connection (the database is the lease authority); notices are
 handed to the configured notifier only after the surrounding transaction commits.
+
+The release paths run inside the caller's transaction when there is one (a password
+change frees the leases in the same commit). Under REPEATABLE READ such a
+transaction cannot write a slot row changed since its snapshot: every retry inside
+it loses. Then the release is done again right after the caller commits, in a
+transaction of its own — the lease is gone a moment later, never left behind.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Callable
 from functools import lru_cache, partial
 
 from django.db import transaction
@@ -29,6 +37,7 @@ from kiosco.leases.stores.sql import SqlStore
 from kiosco.leases.tokens import read_token
 
 IDLE_CAP = 24 * 60 * 60.0  # a day: idle for longer reads as idle for a day
+log = logging.getLogger("kiosco.leases")
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +71,8 @@ def engine() -> Engine:
 def check_lease(
     seat_id: int, slots: int, reader_id: int, device_id: str, idle: float, token: str | None
 ) -> Result:
-    """Page view or heartbeat: Held, or a silent Acquired, or Busy/Displaced."""
+    """Page view or heartbeat: Held, or a silent Acquired, or Busy/Displaced. A device
+    that holds costs one read and no write (unless a renewal is due)."""
     me = _device(reader_id, device_id, idle)
     return engine().check(Seat(seat_id, slots), me, read_token(token, device_id))
 
@@ -70,8 +80,8 @@ def check_lease(
 def acquire_lease(
     seat_id: int, slots: int, reader_id: int, device_id: str, idle: float, token: str | None
 ) -> Result:
-    me = _device(reader_id, device_id, idle)
-    return engine().acquire(Seat(seat_id, slots), me, read_token(token, device_id))
+    """The same as ``check_lease`` (the engine's ``check`` is ``acquire``)."""
+    return check_lease(seat_id, slots, reader_id, device_id, idle, token)
 
 
 def take_over_lease(
@@ -85,8 +95,9 @@ def take_over_lease(
 def renew_lease(
     token: str | None, reader_id: int, device_id: str, idle: float, slots: int | None = None
 ) -> Result:
-    """Renew by token. Pass the seat's current ``slots`` when known: a lease on a slot
-    past it (after a downgrade) is then freed instead of renewed."""
+    """Renew by token (written only when less than half the TTL is left). Pass the
+    seat's current ``slots`` when known: a lease on a slot past it (after a downgrade)
+    is then freed instead of renewed."""
     parsed = read_token(token, device_id)
     if parsed is None:
         return Refused("bad_token")
@@ -105,17 +116,40 @@ def release_lease(
 
 def release_all_for_reader(reader_id: int, reason: str) -> int:
     """Release every lease any device of this reader holds. Returns how many."""
-    return engine().release_all(reader_id, reason).count
+    return _released(lambda: engine().release_all(reader_id, reason))
 
 
 def release_device(reader_id: int, device_id: str, reason: str) -> int:
     """Release the leases one device of this reader holds. Returns how many."""
-    return engine().release_device(reader_id, device_id, reason).count
+    return _released(lambda: engine().release_device(reader_id, device_id, reason))
 
 
 def release_seat(seat_id: int, reason: str) -> int:
     """Release every lease on one seat (revocation, end of subscription)."""
-    return engine().release_seat(seat_id, reason).count
+    return _released(lambda: engine().release_seat(seat_id, reason))
+
+
+def shrink_seat(seat_id: int, slots: int) -> int:
+    """The seat's plan now allows ``slots`` devices (a downgrade): free the slots past
+    them now, each holder told (reason ``seat_shrunk``). Returns how many."""
+    return _released(lambda: engine().shrink(seat_id, slots))
+
+
+def _released(release: Callable[[], Released | Refused]) -> int:
+    """How many leases ``release`` freed. If it lost every race inside the caller's
+    transaction (its snapshot is older than the rows: REPEATABLE READ), it runs
+    again once that transaction commits."""
+    result = release()
+    if isinstance(result, Released):
+        return result.count
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(partial(_release_after_commit, release))
+    return 0
+
+
+def _release_after_commit(release: Callable[[], Released | Refused]) -> None:
+    if isinstance(release(), Refused):
+        log.error("lease release: lost every race again after commit; the TTL ends it")
 
 
 def takeovers_allowed_again_at(seat_id: int) -> float:

@@ -33,3 +33,20 @@ def timing() -> Timing:
         live_reconnect_seconds=float(data["live_reconnect_seconds"]),
         live_keepalive_seconds=float(data["live_keepalive_seconds"]),
     )
+
+
+def idle_limit_problem(idle_seconds: float) -> str | None:
+    """Why an idle limit (``KIOSCO_LEASE_IDLE``) would judge active readers stale, or
+    ``None``. The page reports input once per heartbeat, and the engine keeps a
+    holder's stored input up to half the idle limit behind what was reported (it
+    saves a write per heartbeat), so an active reader's stored input can be
+    ``idle / 2 + heartbeat`` old: the limit must be more than twice the heartbeat."""
+    heartbeat = timing().heartbeat_seconds
+    if idle_seconds > 2 * heartbeat:
+        return None
+    return (
+        f"KIOSCO_LEASE_IDLE must be more than twice the page's heartbeat interval "
+        f"({heartbeat:g} s, kiosco/leases/timing.json), got {idle_seconds:g}: the page reports "
+        f"input once per heartbeat and the engine keeps it up to half the idle limit behind, "
+        f"so a reader who is reading would look idle and lose the slot to another device"
+    )

@@ -22,7 +22,7 @@ from kiosco.leases.engine import (
     Released,
     Seat,
 )
-from kiosco.leases.stores import StoreConflict
+from kiosco.leases.stores import StoreRace
 from kiosco.leases.stores.memory import MemoryStore
 from kiosco.leases.stores.sql import SqlStore
 from tests.leases.conftest import Lab, new_seat_id
@@ -252,17 +252,17 @@ def test_it_answers_held_to_the_second_tab_of_a_device_that_won_the_other_slot(
     assert any("uniqueness conflict" in r.getMessage() for r in caplog.records)
 
 
-def test_it_retries_a_release_path_that_hit_a_conflict(lab: Lab) -> None:
+def test_it_retries_a_release_path_that_lost_a_race_in_the_database(lab: Lab) -> None:
     plain = lab.engine()
     seats = [Seat(new_seat_id()), Seat(new_seat_id())]
     for seat in seats:
         assert isinstance(plain.check(seat, Device(BOB, "phone")), Acquired)
     racer, store = hooked_engine(lab)
 
-    def conflict() -> None:
-        raise StoreConflict("injected")
+    def deadlock_victim() -> None:
+        raise StoreRace("injected: deadlock detected")
 
-    store.before["vacate_where"] = conflict
+    store.before["vacate_where"] = deadlock_victim
     assert racer.release_all(BOB, "password_changed") == Released(2)
     assert {n.reason for n in lab.notices} == {"password_changed"}
 

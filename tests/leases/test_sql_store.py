@@ -125,6 +125,6 @@ def test_it_raises_a_check_violation_instead_of_calling_it_a_race() -> None:
     store, seat = SqlStore(DjangoDatabase()), new_seat_id()
     store.create_slots(seat, 1)
     with pytest.raises(IntegrityError) as raised, store.atomic():
-        store.db.fetch("UPDATE leases_slot SET slot = -1 WHERE seat = %s", [seat])
+        store.db.fetch("UPDATE leases_slot SET slot = -1 WHERE seat = %(seat)s", {"seat": seat})
     assert not isinstance(raised.value, StoreConflict)
     assert Slot.objects.filter(seat=seat, slot=0).exists()  # rolled back

@@ -24,9 +24,11 @@ And it checks the spec's promises after every step:
   answers Busy; a takeover displaces the holder idle longest, within the rate limit;
 * ``Displaced`` only to a device that was displaced; ``Refused("contended")`` never
   (one thread, nothing to race);
-* the seat's slot count changes (upgrade and downgrade): after a downgrade, the first
-  operation on the seat leaves at most the new N holders, with a notice to each one
-  that lost its slot, and a token of a slot past the count is never renewed.
+* the seat's slot count changes (upgrade and downgrade): a downgrade is applied when
+  the plan changes (``shrink``, as the subscriptions app calls it), so the invariant
+  holds at every step; each holder that lost its slot gets a notice, and a token of a
+  slot past the count is never renewed;
+* ``renew`` extends a lease to a full TTL only when less than half of it is left.
 """
 
 from __future__ import annotations
@@ -124,7 +126,6 @@ class LeaseMachine(RuleBasedStateMachine):
         self.takeovers: list[float] = []
         self.swaps: list[Swap] = []
         self.now = T0
-        self.shrunk = False  # a downgrade no seat operation has seen yet
 
     @initialize(slots=st.sampled_from([1, 1, 2]), idle=st.sampled_from([13.0, 21.0, 41.0]))
     def start(self, slots: int, idle: float) -> None:
@@ -196,10 +197,27 @@ class LeaseMachine(RuleBasedStateMachine):
 
     @rule(slots=st.sampled_from([1, 2]))
     def change_the_plan(self, slots: int) -> None:
-        """An upgrade or a downgrade of the subscription (devices_per_seat)."""
-        if slots < self.seat.slots:
-            self.shrunk = True
+        """An upgrade or a downgrade of the subscription (devices_per_seat), applied
+        to the leases at once (``shrink``) as the subscriptions services do."""
+        shrinking = slots < self.seat.slots
         self.seat = Seat(self.seat.id, slots)
+        if not shrinking:
+            return
+        self._sync_clock()
+        before = len(self.notices)
+        result = self.engine.shrink(self.seat.id, slots)
+        expected, optional = [], []
+        for i, slot in self.slots.items():
+            if i >= slots and slot.device is not None:
+                sent = (slot.device, i, None)
+                if self._live(slot):
+                    expected.append(sent)
+                    self.beliefs.pop(slot.device, None)
+                else:
+                    optional.append(sent)
+                self._free(i)
+        assert isinstance(result, Released) and result.count >= len(expected), result
+        self._expect_notices(before, expected, optional)
 
     # --- the operations ------------------------------------------------------------
     @rule(device=st.sampled_from(DEVICES), renewing=st.booleans(), data=st.data())
@@ -231,11 +249,8 @@ class LeaseMachine(RuleBasedStateMachine):
         past_the_count = token.slot >= self.seat.slots
         if current and self._live(slot) and not past_the_count:
             assert isinstance(result, Held), (result, token, slot)
-            self._holds(device, result, token.slot, extend=True)
-        elif current and self._live(slot) and self.shrunk and isinstance(result, Held):
-            # A downgrade no seat operation has seen yet: renew names no seat, so it
-            # may not know; the first operation on the seat settles it.
-            self._holds(device, result, token.slot, extend=True)
+            left = slot.expires_at - self.now
+            self._holds(device, result, token.slot, extend=left < TTL / 2)
         else:
             # Stale generation, lapsed lease, or a slot past the plan's count: refused.
             assert not isinstance(result, Held | Acquired), (result, token, slot, self.now)
@@ -284,22 +299,7 @@ class LeaseMachine(RuleBasedStateMachine):
         return data.draw(st.one_of(st.none(), st.sampled_from(self.tokens[device] or [None])))
 
     def _seat_operation_begins(self) -> int:
-        """Sync the clock; a downgrade takes effect at the first operation on the seat:
-        holders of slots past the count lose them (each is told, once)."""
         self._sync_clock()
-        self._shrink_expected: list[Sent] = []
-        self._shrink_optional: list[Sent] = []
-        if self.shrunk:
-            self.shrunk = False
-            for i, slot in self.slots.items():
-                if i >= self.seat.slots and slot.device is not None:
-                    sent = (slot.device, i, None)
-                    if self._live(slot):
-                        self._shrink_expected.append(sent)
-                        self.beliefs.pop(slot.device, None)
-                    else:
-                        self._shrink_optional.append(sent)
-                    self._free(i)
         return len(self.notices)
 
     def _answer_for_the_seat(
@@ -315,7 +315,8 @@ class LeaseMachine(RuleBasedStateMachine):
         assert result != Refused("contended"), result  # one thread: nothing to lose to
         mine = self._held_by(device)
         open_slots, stale = self._open(), self._stale()
-        expected, optional = list(self._shrink_expected), list(self._shrink_optional)
+        expected: list[Sent] = []
+        optional: list[Sent] = []
         if mine is not None:
             assert isinstance(result, Held), (result, mine)
             assert result.lease.slot == mine
@@ -451,7 +452,7 @@ class LeaseMachine(RuleBasedStateMachine):
     # --- invariants ----------------------------------------------------------------
     @invariant()
     def never_more_than_n_holders(self) -> None:
-        if not hasattr(self, "seat") or self.shrunk:
+        if not hasattr(self, "seat"):
             return
         believers = [d for d, b in self.beliefs.items() if b.until > self.now]
         assert len(believers) <= self.seat.slots, (self.beliefs, self.now)

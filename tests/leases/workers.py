@@ -40,12 +40,15 @@ SKEW = float(os.environ.get("KIOSCO_TEST_APP_CLOCK_SKEW", "0"))
 if SKEW:
     _skew_the_app_clocks(SKEW)
 
+import multiprocessing  # noqa: E402
 import random  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 from collections import Counter  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from typing import Any  # noqa: E402
 
+from kiosco.leases import engine as engine_module  # noqa: E402
 from kiosco.leases.engine import Acquired, Device, Engine, Held, Policy, Seat, Token  # noqa: E402
 from kiosco.leases.stores.connections import PsycopgDatabase, SqliteDatabase  # noqa: E402
 from kiosco.leases.stores.sql import SqlStore  # noqa: E402
@@ -59,10 +62,14 @@ def name(result: object) -> str:
     return type(result).__name__ + (f":{reason}" if reason else "")
 
 
-def open_engine(kind: str, target: str, policy: Policy = UNLIMITED) -> Engine:
-    db = PsycopgDatabase(target) if kind == "postgresql" else SqliteDatabase(target)
+def open_engine(
+    kind: str, target: str, policy: Policy = UNLIMITED, isolation: str | None = None
+) -> Engine:
+    """An engine on its own connection; on PostgreSQL every transaction at
+    ``isolation`` (``None``: the server's default, READ COMMITTED)."""
+    db = PsycopgDatabase(target, isolation) if kind == "postgresql" else SqliteDatabase(target)
     if kind == "sqlite":  # the app's setting (kiosco/settings.py): readers never wait
-        db.fetch("PRAGMA journal_mode=WAL", [])
+        db.fetch("PRAGMA journal_mode=WAL", {})
     return Engine(SqlStore(db), policy)
 
 
@@ -115,15 +122,21 @@ class Beliefs:
 def _clock(engine: Engine) -> float:
     store = engine.store
     assert isinstance(store, SqlStore)
-    return float(store.db.fetch(CLOCK[store.db.vendor], [])[0][0])
+    return float(store.db.fetch(CLOCK[store.db.vendor], {})[0][0])
 
 
 def race_take_over(
-    kind: str, target: str, seat: int, racer: str, count: int, start: float
+    kind: str,
+    target: str,
+    seat: int,
+    racer: str,
+    count: int,
+    start: float,
+    isolation: str | None = None,
 ) -> dict[str, Any]:
     """``count`` explicit takeovers, as fast as it can. The racer rotates over three
     devices of its own, so nearly every call finds another device holding the slot."""
-    engine = open_engine(kind, target)
+    engine = open_engine(kind, target, isolation=isolation)
     devices = [Device(1, f"{racer}-{n}") for n in range(3)]
     beliefs = {d.device: Beliefs(d.device) for d in devices}
     outcomes: Counter[str] = Counter()
@@ -142,13 +155,20 @@ def race_take_over(
         except Exception as error:  # what the test must never see: report, don't die
             errors.append(repr(error))
     intervals = [i for b in beliefs.values() for i in b.intervals]
-    return {"outcomes": dict(outcomes), "errors": errors, "intervals": intervals}
+    report = {"outcomes": dict(outcomes), "errors": errors, "intervals": intervals}
+    return report | _absorbed()
 
 
 def _client(
-    kind: str, target: str, seat: Seat, device: str, rounds: int, report: dict[str, Any]
+    kind: str,
+    target: str,
+    seat: Seat,
+    device: str,
+    rounds: int,
+    report: dict[str, Any],
+    isolation: str | None,
 ) -> None:
-    engine, me = open_engine(kind, target), Device(1, device)
+    engine, me = open_engine(kind, target, isolation=isolation), Device(1, device)
     rng, token, beliefs = random.Random(device), None, Beliefs(device)
     for _ in range(rounds):
         try:
@@ -174,12 +194,21 @@ def _client(
 
 
 def race_clients(
-    kind: str, target: str, seat: int, slots: int, names: list[str], rounds: int, start: float
+    kind: str,
+    target: str,
+    seat: int,
+    slots: int,
+    names: list[str],
+    rounds: int,
+    start: float,
+    isolation: str | None = None,
 ) -> dict[str, Any]:
     """One process of the 50-client race: a thread (and a connection) per client."""
     report: dict[str, Any] = {"outcomes": Counter(), "errors": [], "intervals": []}
     threads = [
-        threading.Thread(target=_client, args=(kind, target, Seat(seat, slots), n, rounds, report))
+        threading.Thread(
+            target=_client, args=(kind, target, Seat(seat, slots), n, rounds, report, isolation)
+        )
         for n in names
     ]
     time.sleep(max(0.0, start - time.time()))
@@ -191,6 +220,44 @@ def race_clients(
         "outcomes": dict(report["outcomes"]),
         "errors": report["errors"],
         "intervals": report["intervals"],
+    } | _absorbed()
+
+
+def race_releases(
+    kind: str,
+    target: str,
+    seat: int,
+    count: int,
+    start: float,
+    isolation: str | None = None,
+) -> dict[str, Any]:
+    """The release paths, as fast as they go, against the clients of the same seat:
+    every reader, one seat, one device in turn (where the deadlocks were). Every
+    answer must be ``Released``: a release path never loses its release."""
+    engine = open_engine(kind, target, isolation=isolation)
+    outcomes: Counter[str] = Counter()
+    errors: list[str] = []
+    time.sleep(max(0.0, start - time.time()))
+    for i in range(count):
+        try:
+            if i % 3 == 0:
+                result: object = engine.release_all(1, "password_changed")
+            elif i % 3 == 1:
+                result = engine.release_seat(seat, "seat_revoked")
+            else:
+                result = engine.release_device(1, f"client-0-{i % 10}", "device_signed_out")
+            outcomes[name(result)] += 1
+        except Exception as error:
+            errors.append(repr(error))
+    return {"outcomes": dict(outcomes), "errors": errors, "intervals": []} | _absorbed()
+
+
+def _absorbed() -> dict[str, int]:
+    """This process's lost races the engine answered: database-side (deadlocks,
+    serialization failures) and uniqueness conflicts."""
+    return {
+        "races": sum(engine_module.RACES.values()),
+        "conflicts": sum(engine_module.CONFLICTS.values()),
     }
 
 
@@ -222,8 +289,8 @@ def sample_holders(kind: str, target: str, seat: int, stop: Any, results: Any) -
     while not stop.is_set():
         rows = db.fetch(
             f"SELECT slot, generation, device, expires_at > {clock} "
-            "FROM leases_slot WHERE seat = %s",
-            [seat],
+            "FROM leases_slot WHERE seat = %(seat)s",
+            {"seat": seat},
         )
         holders = {device for _, _, device, live in rows if device is not None and live}
         most, samples = max(most, len(holders)), samples + 1
@@ -280,3 +347,85 @@ if __name__ == "__main__":
     else:
         assert role == "holder"
         hold_and_keep_renewing(kind, target, int(seat))
+
+
+# --- the races, as the test suite (a smoke) and the benchmark (in full) run them ------
+def isolation_levels(kind: str) -> list[str | None]:
+    """PostgreSQL's two levels a deployment may run at; SQLite has one writer."""
+    return ["read committed", "repeatable read"] if kind == "postgresql" else [None]
+
+
+def _start_sampler(kind: str, target: str, seat: int) -> tuple[Any, Any, Any]:
+    ctx = multiprocessing.get_context("spawn")
+    stop, results = ctx.Event(), ctx.Queue()
+    sampler = ctx.Process(target=sample_holders, args=(kind, target, seat, stop, results))
+    sampler.start()
+    return sampler, stop, results
+
+
+def _stop_sampler(sampler: Any, stop: Any, results: Any) -> dict[str, int]:
+    stop.set()
+    report = results.get(timeout=60)
+    sampler.join(timeout=60)
+    return report  # type: ignore[no-any-return]
+
+
+def _merged(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    outcomes: Counter[str] = Counter()
+    errors: list[str] = []
+    intervals: list[Any] = []
+    for report in reports:
+        outcomes.update(report["outcomes"])
+        errors += report["errors"]
+        intervals += [tuple(i) for i in report["intervals"]]
+    races = sum(report.get("races", 0) for report in reports)
+    conflicts = sum(report.get("conflicts", 0) for report in reports)
+    return {
+        "outcomes": outcomes,
+        "errors": errors,
+        "intervals": intervals,
+        "races": races,
+        "conflicts": conflicts,
+    }
+
+
+def run_take_over_race(
+    kind: str, target: str, seat: int, takeovers: int, racers: int, isolation: str | None
+) -> dict[str, Any]:
+    """``racers`` processes, ``takeovers`` takeovers between them, a sampler beside."""
+    sampler = _start_sampler(kind, target, seat)
+    start, each = time.time() + 3, takeovers // racers
+    with ProcessPoolExecutor(racers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [
+            pool.submit(race_take_over, kind, target, seat, f"r{n}", each, start, isolation)
+            for n in range(racers)
+        ]
+        report = _merged([f.result(timeout=3600) for f in futures])
+    return report | {"sampled": _stop_sampler(*sampler), "calls": each * racers}
+
+
+def run_client_race(
+    kind: str,
+    target: str,
+    seat: int,
+    slots: int,
+    rounds: int,
+    isolation: str | None,
+    releases: int = 0,
+) -> dict[str, Any]:
+    """50 clients in 5 processes on one seat of ``slots``, and (when ``releases``)
+    a sixth process running the release paths against them all along."""
+    names = [[f"client-{p}-{t}" for t in range(10)] for p in range(5)]
+    sampler = _start_sampler(kind, target, seat)
+    start = time.time() + 3
+    with ProcessPoolExecutor(6, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [
+            pool.submit(race_clients, kind, target, seat, slots, group, rounds, start, isolation)
+            for group in names
+        ]
+        if releases:
+            futures.append(
+                pool.submit(race_releases, kind, target, seat, releases, start, isolation)
+            )
+        report = _merged([f.result(timeout=3600) for f in futures])
+    return report | {"sampled": _stop_sampler(*sampler)}

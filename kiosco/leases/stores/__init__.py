@@ -22,6 +22,13 @@ class StoreConflict(Exception):
     bug and propagates as itself."""
 
 
+class StoreRace(Exception):
+    """The database gave up on a transaction because another one raced it: a deadlock
+    was broken, or a serialization failure under REPEATABLE READ (or stricter). The
+    store's transaction was rolled back; the engine answers it like any lost race —
+    re-read, bounded — and it never reaches a caller."""
+
+
 class SlotState(NamedTuple):
     """One lease slot as the store last saw it. ``device is None`` means free.
     (A tuple, not a dataclass: one is built per row on every page view's check.)"""
@@ -35,6 +42,7 @@ class SlotState(NamedTuple):
     expires_at: float | None = None
     input_at: float | None = None
     previous_device: str | None = None
+    previous_generation: int | None = None  # the generation just before this one
 
     def is_live(self, now: float) -> bool:
         return self.device is not None and self.expires_at is not None and self.expires_at > now
@@ -109,7 +117,7 @@ class LeaseStore(Protocol):
         """The store's time now and the seat's slot rows, in one round trip."""
 
     def create_slots(self, seat: int, count: int) -> None:
-        """Make sure rows 0..count-1 exist (free, generation at its high-water mark)."""
+        """Make sure rows 0..count-1 exist (free, generation 0: never a holder's)."""
 
     def claim(self, claim: Claim) -> SlotState | None:
         """Compare-and-set; ``None`` when the slot changed since it was read."""
@@ -123,18 +131,29 @@ class LeaseStore(Protocol):
         """Free one slot held under exactly this generation; returns the new row."""
 
     def vacate_where(
-        self, *, seat: int | None = None, reader: int | None = None, device: str | None = None
+        self,
+        *,
+        seat: int | None = None,
+        reader: int | None = None,
+        device: str | None = None,
+        from_slot: int = 0,
     ) -> list[SlotState]:
-        """Free every held slot matching the filters; returns the new rows, whose
-        ``previous_device`` names the device that held each."""
+        """Free every held slot matching the filters (and numbered ``from_slot`` or
+        more); returns the new rows, whose ``previous_device`` names the device that
+        held each. Rows are locked in (seat, slot) order, like every writer's."""
 
     def count_events(self, seat: int, kind: str, since: float, limit: int) -> int:
         """How many ``kind`` lines the seat has since then, counting up to ``limit``."""
 
     def append(self, events: Sequence[Event]) -> None: ...
 
+    def append_once(self, event: Event) -> None:
+        """Append unless the seat's log has a line of this kind for the same device,
+        slot, generation and reason already (one line per episode, not per call)."""
+
     def atomic(self) -> AbstractContextManager[None]:
-        """One transaction; a uniqueness violation inside leaves as ``StoreConflict``."""
+        """One transaction; a uniqueness violation inside leaves as ``StoreConflict``,
+        a deadlock or serialization failure as ``StoreRace``."""
 
 
 def iter_held(slots: Sequence[SlotState]) -> Iterator[SlotState]:

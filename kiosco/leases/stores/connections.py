@@ -1,17 +1,22 @@
 """``Database`` adapters for the SQL store: Django's connection (the app), and bare
-psycopg or sqlite3 connections (separate processes in tests, the benchmark)."""
+psycopg or sqlite3 connections (separate processes in tests, the benchmark). Each
+turns a uniqueness violation into ``StoreConflict`` and a deadlock or serialization
+failure into ``StoreRace``."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from kiosco.leases.stores import StoreConflict
+from kiosco.leases.stores import StoreConflict, StoreRace
 
-UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATEs
+RACES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+_NAMED = re.compile(r"%\((\w+)\)s")
 
 
 def is_unique_violation(error: BaseException) -> bool:
@@ -23,19 +28,41 @@ def is_unique_violation(error: BaseException) -> bool:
     return isinstance(cause, sqlite3.IntegrityError) and "UNIQUE constraint" in str(cause)
 
 
-def _raise_conflict(error: BaseException | None) -> None:
-    if error is not None and is_unique_violation(error):
-        raise StoreConflict(str(error)) from error
+def is_race(error: BaseException) -> bool:
+    """The database broke a deadlock or refused to serialize: a lost race, retried."""
+    cause = error.__cause__ if error.__cause__ is not None else error
+    return getattr(cause, "sqlstate", None) in RACES
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Driver or Django errors that are races leave as ``StoreConflict``/``StoreRace``;
+    every other error propagates as itself (a CHECK violation is a bug, not a race)."""
+    try:
+        yield
+    except (StoreConflict, StoreRace):
+        raise
+    except Exception as error:
+        if is_unique_violation(error):
+            raise StoreConflict(str(error)) from error
+        if is_race(error):
+            raise StoreRace(str(error)) from error
+        raise
 
 
 class DjangoDatabase:
-    """Django's connection (so ``atomic`` nests as a savepoint inside a caller's
-    transaction, and a release inside a password change commits with it).
+    """Django's connection. Transactions go through ``transaction.atomic`` (a
+    savepoint inside a caller's transaction, so a release inside a password change
+    commits with it; the database's configured isolation level; BEGIN IMMEDIATE on
+    SQLite from the settings' ``transaction_mode``).
 
-    Statements go to the driver cursor under Django's error wrapper, skipping
-    Django's per-query cursor wrapping: the lease check is on every page view, and
-    that wrapping cost more than the query itself (bench/bench_leases.py). The price:
-    these queries do not show in ``connection.queries`` under DEBUG.
+    Statements go through Django's cursor whenever Django watches queries (DEBUG,
+    ``CaptureQueriesContext`` and the query-count assertions, ``execute_wrapper``):
+    the lease queries then show in ``connection.queries`` like any other. Otherwise
+    they go to the driver's cursor, under Django's error wrapper: the check is on
+    every subscriber page view, and on SQLite Django's per-query cursor wrapping
+    costs about as much as the query itself (bench/bench_leases.py measured 0.45 of
+    the raw rate through it; the aim is at least 0.5).
     """
 
     def __init__(self, alias: str = "default") -> None:
@@ -57,80 +84,35 @@ class DjangoDatabase:
             self._thread.wrapper = self._connections[self.alias]
             return self._thread.wrapper
 
-    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         wrapper = self.connection
+        if wrapper.queries_logged or wrapper.execute_wrappers:
+            with translated(), wrapper.cursor() as cursor:
+                cursor.execute(sql, params)
+                return cursor.fetchall() if cursor.description else []
         if wrapper.connection is None:
             wrapper.ensure_connection()
+        wrapper.validate_no_broken_transaction()
         query = self._native.get(sql) or self._to_native(sql)
-        try:
-            cursor = wrapper.connection.execute(query, params)
+        with translated():
+            try:
+                cursor = wrapper.connection.execute(query, params)
+            except Exception:
+                with wrapper.wrap_database_errors:  # re-raised as Django's own error class
+                    raise
             return cursor.fetchall() if cursor.description else []
-        except Exception:
-            with wrapper.wrap_database_errors:  # re-raised as Django's own error class
-                raise
 
     def _to_native(self, sql: str) -> str:
-        native = sql.replace("%s", "?") if self.vendor == "sqlite" else sql
+        native = _NAMED.sub(r":\1", sql) if self.vendor == "sqlite" else sql
         self._native[sql] = native
         return native
 
-    def atomic(self) -> AbstractContextManager[None]:
-        """Inside a caller's transaction: Django's atomic (a savepoint). Otherwise a
-        plain BEGIN/COMMIT on the driver, as Django would send, without its
-        bookkeeping (a lease write is two statements; the bookkeeping cost more)."""
-        wrapper = self.connection
-        if wrapper.in_atomic_block or not wrapper.get_autocommit():
-            return _DjangoAtomic(self.alias)
-        return _PlainTransaction(wrapper, "BEGIN IMMEDIATE" if self.vendor == "sqlite" else "BEGIN")
-
-
-class _DjangoAtomic:
-    def __init__(self, alias: str) -> None:
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
         from django.db import transaction
 
-        self._atomic = transaction.atomic(using=alias)
-
-    def __enter__(self) -> None:
-        self._atomic.__enter__()
-
-    def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> None:
-        from django.db import IntegrityError
-
-        try:
-            self._atomic.__exit__(kind, error, tb)
-        except IntegrityError as late:
-            _raise_conflict(late)
-            raise
-        if isinstance(error, IntegrityError):
-            _raise_conflict(error)
-
-
-class _PlainTransaction:
-    def __init__(self, wrapper: Any, begin: str) -> None:
-        self.wrapper, self.begin = wrapper, begin
-
-    def __enter__(self) -> None:
-        if self.wrapper.connection is None:
-            self.wrapper.ensure_connection()
-        self._send(self.begin)
-
-    def __exit__(self, kind: Any, error: BaseException | None, tb: Any) -> None:
-        from django.db import IntegrityError
-
-        try:
-            self._send("COMMIT" if error is None else "ROLLBACK")
-        except IntegrityError as late:
-            _raise_conflict(late)
-            raise
-        if isinstance(error, IntegrityError):
-            _raise_conflict(error)
-
-    def _send(self, statement: str) -> None:
-        try:
-            self.wrapper.connection.execute(statement)
-        except Exception:
-            with self.wrapper.wrap_database_errors:  # re-raised as Django's own error class
-                raise
+        with translated(), transaction.atomic(using=self.alias):
+            yield
 
 
 class PsycopgDatabase:
@@ -138,24 +120,24 @@ class PsycopgDatabase:
 
     vendor = "postgresql"
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, isolation: str | None = None) -> None:
         import psycopg
 
         self.connection = psycopg.connect(dsn, autocommit=True, cursor_factory=psycopg.ClientCursor)
+        if isolation is not None:  # e.g. "repeatable read": every transaction at that level
+            self.connection.execute(
+                f"SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL {isolation}"
+            )
 
-    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        cursor = self.connection.execute(sql, params)  # type: ignore[arg-type]
-        return cursor.fetchall() if cursor.description else []
+    def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        with translated():
+            cursor = self.connection.execute(sql, params)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        import psycopg
-
-        try:
-            with self.connection.transaction():
-                yield
-        except psycopg.errors.UniqueViolation as error:
-            raise StoreConflict(str(error)) from error
+        with translated(), self.connection.transaction():
+            yield
 
     def close(self) -> None:
         self.connection.close()
@@ -171,21 +153,19 @@ class SqliteDatabase:
         self.connection = sqlite3.connect(path, isolation_level=None, timeout=20)
         self._placeholders: dict[str, str] = {}
 
-    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         query = self._placeholders.get(sql)
         if query is None:
-            query = self._placeholders[sql] = sql.replace("%s", "?")
-        return self.connection.execute(query, params).fetchall()
+            query = self._placeholders[sql] = _NAMED.sub(r":\1", sql)
+        with translated():
+            return self.connection.execute(query, params).fetchall()
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
         self.connection.execute("BEGIN IMMEDIATE")
         try:
-            yield
-        except sqlite3.IntegrityError as error:
-            self.connection.execute("ROLLBACK")
-            _raise_conflict(error)
-            raise
+            with translated():
+                yield
         except BaseException:
             self.connection.execute("ROLLBACK")
             raise

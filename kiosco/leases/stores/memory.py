@@ -7,6 +7,7 @@ seat, so a simulation of thousands of readers costs no more per call than a few.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import defaultdict
@@ -21,9 +22,10 @@ class MemoryStore:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
         self.seats: dict[int, dict[int, SlotState]] = defaultdict(dict)
-        self.high_water: dict[tuple[int, int], int] = {}
+        self.generations = itertools.count(1)  # one counter for every slot, as in SQL
         self.events: list[Event] = []
         self._event_times: dict[tuple[int, str], list[float]] = defaultdict(list)
+        self._logged: set[tuple[object, ...]] = set()  # what append_once compares
         self._lock = threading.RLock()
 
     def read_seat(self, seat: int) -> tuple[float, list[SlotState]]:
@@ -35,13 +37,12 @@ class MemoryStore:
             rows = self.seats[seat]
             for slot in range(count):
                 if slot not in rows:
-                    rows[slot] = SlotState(seat, slot, self.high_water.get((seat, slot), 0))
+                    rows[slot] = SlotState(seat, slot, 0)
 
     def delete_seat(self, seat: int) -> None:
-        """What a DELETE does in SQL: the generations survive as high-water marks."""
+        """What a DELETE does in SQL: the rows go, the generation counter stays."""
         with self._lock:
-            for row in self.seats.pop(seat, {}).values():
-                self.high_water[(seat, row.slot)] = row.generation
+            self.seats.pop(seat, None)
 
     def claim(self, claim: Claim) -> SlotState | None:
         with self._lock:
@@ -54,7 +55,8 @@ class MemoryStore:
             if any(r.device == claim.device and r.slot != claim.slot for r in rows.values()):
                 raise StoreConflict("this device already holds another slot of the seat")
             rows[claim.slot] = new = row._replace(
-                generation=row.generation + 1,
+                generation=next(self.generations),
+                previous_generation=row.generation,
                 device=claim.device,
                 reader=claim.reader,
                 acquired_at=now,
@@ -85,7 +87,12 @@ class MemoryStore:
             return self._free(row)
 
     def vacate_where(
-        self, *, seat: int | None = None, reader: int | None = None, device: str | None = None
+        self,
+        *,
+        seat: int | None = None,
+        reader: int | None = None,
+        device: str | None = None,
+        from_slot: int = 0,
     ) -> list[SlotState]:
         with self._lock:
             seats = [self.seats.get(seat, {})] if seat is not None else self.seats.values()
@@ -94,12 +101,19 @@ class MemoryStore:
                 for rows in list(seats)
                 for row in list(rows.values())
                 if row.device is not None
+                and row.slot >= from_slot
                 and (reader is None or row.reader == reader)
                 and (device is None or row.device == device)
             ]
 
     def _free(self, row: SlotState) -> SlotState:
-        new = SlotState(row.seat, row.slot, row.generation + 1, previous_device=row.device)
+        new = SlotState(
+            row.seat,
+            row.slot,
+            next(self.generations),
+            previous_device=row.device,
+            previous_generation=row.generation,
+        )
         self.seats[row.seat][row.slot] = new
         return new
 
@@ -114,7 +128,13 @@ class MemoryStore:
             for event in events:
                 event = event if event.at is not None else replace(event, at=now)
                 self.events.append(event)
+                self._logged.add(_once_key(event))
                 self._event_times[(event.seat, event.kind)].append(event.at or now)
+
+    def append_once(self, event: Event) -> None:
+        with self._lock:
+            if _once_key(event) not in self._logged:
+                self.append([event])
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
@@ -122,3 +142,7 @@ class MemoryStore:
         # events keeps the log in the order the slots changed.
         with self._lock:
             yield
+
+
+def _once_key(e: Event) -> tuple[object, ...]:
+    return (e.seat, e.kind, e.slot, e.generation, e.device, e.reason)

@@ -1,85 +1,158 @@
 """The SQL lease store: the database is the lease authority (SQLite or PostgreSQL).
 
-Every write is one statement whose WHERE clause is the compare-and-set, and every
-time comes from the database server's clock (``NOW`` below), so app instances with
-skewed clocks agree. The statements go through a tiny ``Database`` adapter: Django's
-connection in the app (``connections.py``), bare psycopg or sqlite3 connections in
-the multi-process tests.
+Every write is one statement whose WHERE clause is the compare-and-set. Which clock
+stamps what (the race model in ``engine.py`` relies on it):
+
+* ``read_seat`` answers the server's clock at the read: the engine *decides* by it.
+* A write *stamps* (``acquired_at``, ``expires_at``, ``input_at``, the event's ``at``)
+  with the server's clock at the write, after the row lock is held: on PostgreSQL the
+  statement first locks its rows (``FOR UPDATE`` in a CTE, in (seat, slot) order) and
+  only then evaluates ``clock_timestamp()`` in SET, so a write that waited behind a
+  lock is stamped when it lands, not when it started; on SQLite every write runs
+  after ``BEGIN IMMEDIATE`` took the database's write lock, and ``'now'`` is the
+  statement's. The WHERE's time conditions ("lapsed", "stale") only become truer as
+  time passes, so one judged a moment early can refuse a write, never grant one.
+* Generations come from one counter for the whole table — a PostgreSQL sequence, on
+  SQLite a one-row table kept by a trigger — that no Django model owns: ``flush``,
+  ``TRUNCATE``, a delete, or a delete still open in another transaction cannot make
+  it issue a number twice. A free row starts at generation 0, which no holder ever
+  gets. (migrations/0003_generations_from_one_counter.py)
+
+Statements take named parameters (``%(name)s``); the ``Database`` adapters run them
+on Django's connection (``connections.py``) or on bare psycopg / sqlite3 connections
+(the multi-process tests and the benchmark).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from kiosco.leases.stores import Claim, Event, SlotState
 
 # The server's clock, in seconds since the epoch, plus a shift tests use to move time.
 NOW = {
-    "sqlite": "(julianday('now') - 2440587.5) * 86400.0 + %s",
-    "postgresql": "EXTRACT(EPOCH FROM clock_timestamp())::float8 + %s",
+    "sqlite": "((julianday('now') - 2440587.5) * 86400.0 + %(shift)s)",
+    "postgresql": "(EXTRACT(EPOCH FROM clock_timestamp())::float8 + %(shift)s)",
+}
+NEXT_GENERATION = {
+    "sqlite": "(SELECT value + 1 FROM leases_generation)",
+    "postgresql": "nextval('leases_generation')",
 }
 GREATEST = {"sqlite": "max", "postgresql": "GREATEST"}
 COLUMNS = (
-    "seat, slot, generation, device, reader, acquired_at, expires_at, input_at, previous_device"
+    "seat, slot, generation, device, reader, acquired_at, expires_at, input_at, "
+    "previous_device, previous_generation"
 )
+FREE = (
+    "previous_generation = generation, previous_device = device, device = NULL, "
+    "reader = NULL, acquired_at = NULL, expires_at = NULL, input_at = NULL"
+)
+EVENT_COLUMNS = (
+    "kind, seat, slot, generation, at, device, reader, from_device, from_reader, "
+    "idle_of_displaced, reason"
+)
+EVENT_VALUES = (
+    "%(kind)s, %(seat)s, %(slot)s, %(generation)s, COALESCE(%(at)s, {now}), %(device)s, "
+    "%(reader)s, %(from_device)s, %(from_reader)s, %(idle_of_displaced)s, %(reason)s"
+)
+RELEASE_FILTERS = (("seat",), ("reader",), ("reader", "device"))
 
 
 class Database(Protocol):
     vendor: str
 
-    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]: ...
+    def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]: ...
 
     def atomic(self) -> AbstractContextManager[None]: ...
 
 
+class Statements(NamedTuple):
+    read: str
+    create: str
+    claim: str
+    renew: str
+    vacate: str
+    vacate_where: dict[tuple[str, ...], str]  # one text per filter, so each uses its index
+    count_events: str
+    append: str
+    append_once: str
+
+
+def _locked_update(vendor: str, where: str, order: str, sets: str) -> str:
+    """``UPDATE leases_slot SET sets WHERE where RETURNING``, the rows locked first.
+
+    PostgreSQL: the CTE locks the matching rows (in ``order``) before SET is evaluated
+    for any of them, so the clock in SET reads the time after the lock wait, and two
+    statements over several rows lock them in the same order. SQLite needs neither:
+    its writers run one at a time, each after BEGIN IMMEDIATE."""
+    if vendor != "postgresql":
+        return f"UPDATE leases_slot SET {sets} WHERE {where} RETURNING {COLUMNS}"
+    return (
+        f"WITH locked AS (SELECT seat AS s, slot AS n FROM leases_slot WHERE {where} "
+        f"ORDER BY {order} FOR UPDATE) "
+        f"UPDATE leases_slot SET {sets} FROM locked WHERE seat = locked.s AND slot = locked.n "
+        f"AND {where} RETURNING {COLUMNS}"
+    )
+
+
 @cache
-def statements(vendor: str) -> dict[str, str]:
-    """The store's SQL for one database, each statement starting from ``clock(now)``."""
-    clock = f"WITH clock(now) AS (SELECT {NOW[vendor]}) "
-    now = "(SELECT now FROM clock)"
-    return {
-        "read": f"{clock}SELECT clock.now, {COLUMNS} FROM clock "
-        "LEFT JOIN leases_slot ON seat = %s ORDER BY slot",
-        "create": "INSERT INTO leases_slot (seat, slot, generation) VALUES (%s, %s, "
-        "COALESCE((SELECT generation FROM leases_high_water WHERE seat = %s AND slot = %s), 0)) "
+def statements(vendor: str) -> Statements:
+    """The store's SQL for one database."""
+    now, greatest, generation = NOW[vendor], GREATEST[vendor], NEXT_GENERATION[vendor]
+    one = "seat = %(seat)s AND slot = %(slot)s"
+    return Statements(
+        read=f"WITH clock(now) AS (SELECT {now}) SELECT clock.now, {COLUMNS} FROM clock "
+        "LEFT JOIN leases_slot ON seat = %(seat)s ORDER BY slot",
+        create="INSERT INTO leases_slot (seat, slot, generation) VALUES (%(seat)s, %(slot)s, 0) "
         "ON CONFLICT (seat, slot) DO NOTHING",
         # The compare-and-set. The loser's UPDATE matches no row (the generation moved,
-        # or the holder became active again) and it reads an empty RETURNING. The last
-        # parameter is the claim's stale_idle: past the idle limit AND the claimer's
-        # own idle, so a live holder is replaced silently only by newer input.
-        "claim": f"{clock}UPDATE leases_slot SET generation = generation + 1, "
-        f"device = %s, reader = %s, acquired_at = {now}, expires_at = {now} + %s, "
-        f"input_at = {now} - %s, previous_device = device "
-        "WHERE seat = %s AND slot = %s AND generation = %s "
-        f"AND (%s = 0 OR device IS NULL OR expires_at <= {now} OR input_at <= {now} - %s) "
-        f"RETURNING {COLUMNS}",
-        "renew": f"{clock}UPDATE leases_slot SET expires_at = {now} + %s, "
-        f"input_at = {GREATEST[vendor]}(input_at, {now} - %s) "
-        f"WHERE seat = %s AND slot = %s AND generation = %s AND device = %s AND expires_at > {now} "
-        f"RETURNING {COLUMNS}",
-        "vacate": "UPDATE leases_slot SET generation = generation + 1, previous_device = device, "
-        "device = NULL, reader = NULL, acquired_at = NULL, expires_at = NULL, input_at = NULL "
-        "WHERE seat = %s AND slot = %s AND generation = %s AND device = %s "
-        f"RETURNING {COLUMNS}",
-        # One text per filter (seat; reader; reader and device), so each uses its index.
-        **{
-            f"vacate_where:{','.join(names)}": "UPDATE leases_slot SET "
-            "generation = generation + 1, previous_device = device, device = NULL, "
-            "reader = NULL, acquired_at = NULL, expires_at = NULL, input_at = NULL "
-            f"WHERE device IS NOT NULL AND {' AND '.join(f'{n} = %s' for n in names)} "
-            f"RETURNING {COLUMNS}"
-            for names in (("seat",), ("reader",), ("reader", "device"))
+        # or the holder became active again) and it reads an empty RETURNING.
+        # ``stale_idle`` is past the idle limit AND the claimer's own idle, so a live
+        # holder is replaced silently only by newer input.
+        claim=_locked_update(
+            vendor,
+            f"{one} AND generation = %(seen)s AND (%(only_if_vacant)s = 0 OR device IS NULL "
+            f"OR expires_at <= {now} OR input_at <= {now} - %(stale_idle)s)",
+            "slot",
+            f"previous_generation = generation, generation = {generation}, "
+            "previous_device = device, device = %(device)s, reader = %(reader)s, "
+            f"acquired_at = {now}, expires_at = {now} + %(ttl)s, input_at = {now} - %(idle)s",
+        ),
+        renew=_locked_update(
+            vendor,
+            f"{one} AND generation = %(generation)s AND device = %(device)s AND expires_at > {now}",
+            "slot",
+            f"expires_at = {now} + %(ttl)s, input_at = {greatest}(input_at, {now} - %(idle)s)",
+        ),
+        vacate=_locked_update(
+            vendor,
+            f"{one} AND generation = %(generation)s AND device = %(device)s",
+            "slot",
+            f"generation = {generation}, {FREE}",
+        ),
+        vacate_where={
+            names: _locked_update(
+                vendor,
+                "device IS NOT NULL AND slot >= %(from_slot)s AND "
+                + " AND ".join(f"{name} = %({name})s" for name in names),
+                "seat, slot",
+                f"generation = {generation}, {FREE}",
+            )
+            for names in RELEASE_FILTERS
         },
         # Counts no further than the limit, so a busy seat's long log costs nothing.
-        "count": "SELECT COUNT(*) FROM (SELECT 1 FROM leases_event "
-        "WHERE seat = %s AND kind = %s AND at > %s LIMIT %s) AS recent",
-        "append": f"{clock}INSERT INTO leases_event (kind, seat, slot, generation, at, device, "
-        "reader, from_device, from_reader, idle_of_displaced, reason) "
-        f"VALUES (%s, %s, %s, %s, COALESCE(%s, {now}), %s, %s, %s, %s, %s, %s)",
-    }
+        count_events="SELECT COUNT(*) FROM (SELECT 1 FROM leases_event WHERE seat = %(seat)s "
+        "AND kind = %(kind)s AND at > %(since)s LIMIT %(limit)s) AS recent",
+        append=f"INSERT INTO leases_event ({EVENT_COLUMNS}) "
+        f"VALUES ({EVENT_VALUES.format(now=now)})",
+        append_once=f"INSERT INTO leases_event ({EVENT_COLUMNS}) "
+        f"SELECT {EVENT_VALUES.format(now=now)} WHERE NOT EXISTS (SELECT 1 FROM leases_event "
+        "WHERE seat = %(seat)s AND kind = %(kind)s AND slot = %(slot)s "
+        "AND generation = %(generation)s AND device = %(device)s AND reason = %(reason)s)",
+    )
 
 
 _row = SlotState._make
@@ -92,71 +165,82 @@ class SqlStore:
         self.sql = statements(db.vendor)
 
     def read_seat(self, seat: int) -> tuple[float, list[SlotState]]:
-        rows = self.db.fetch(self.sql["read"], [self.offset, seat])
+        rows = self.db.fetch(self.sql.read, {"shift": self.offset, "seat": seat})
         return float(rows[0][0]), [_row(r[1:]) for r in rows if r[1] is not None]
 
     def create_slots(self, seat: int, count: int) -> None:
-        with self.db.atomic():
-            for slot in range(count):
-                self.db.fetch(self.sql["create"], [seat, slot, seat, slot])
+        """In the caller's transaction (the engine's ``_write``), in slot order."""
+        for slot in range(count):
+            self.db.fetch(self.sql.create, {"seat": seat, "slot": slot})
 
     def claim(self, claim: Claim) -> SlotState | None:
-        params = [
-            self.offset,
-            claim.device,
-            claim.reader,
-            claim.ttl,
-            claim.idle,
-            claim.seat,
-            claim.slot,
-            claim.seen,
-            int(claim.only_if_vacant),
-            claim.stale_idle,
-        ]
-        return self._one("claim", params)
+        params = {
+            "shift": self.offset,
+            "seat": claim.seat,
+            "slot": claim.slot,
+            "seen": claim.seen,
+            "device": claim.device,
+            "reader": claim.reader,
+            "ttl": claim.ttl,
+            "idle": claim.idle,
+            "only_if_vacant": int(claim.only_if_vacant),
+            "stale_idle": claim.stale_idle,
+        }
+        return self._one(self.sql.claim, params)
 
     def renew(
         self, seat: int, slot: int, generation: int, device: str, idle: float, ttl: float
     ) -> SlotState | None:
-        return self._one("renew", [self.offset, ttl, idle, seat, slot, generation, device])
+        params = {"shift": self.offset, "seat": seat, "slot": slot, "ttl": ttl, "idle": idle}
+        return self._one(self.sql.renew, params | {"generation": generation, "device": device})
 
     def vacate(self, seat: int, slot: int, generation: int, device: str) -> SlotState | None:
-        return self._one("vacate", [seat, slot, generation, device])
+        params = {"seat": seat, "slot": slot, "generation": generation, "device": device}
+        return self._one(self.sql.vacate, params)
 
     def vacate_where(
-        self, *, seat: int | None = None, reader: int | None = None, device: str | None = None
+        self,
+        *,
+        seat: int | None = None,
+        reader: int | None = None,
+        device: str | None = None,
+        from_slot: int = 0,
     ) -> list[SlotState]:
         given = {"seat": seat, "reader": reader, "device": device}
-        names = [name for name, value in given.items() if value is not None]
-        statement = self.sql[f"vacate_where:{','.join(names)}"]
-        return [_row(r) for r in self.db.fetch(statement, [given[n] for n in names])]
+        params = {name: value for name, value in given.items() if value is not None}
+        statement = self.sql.vacate_where[tuple(params)]
+        return [_row(r) for r in self.db.fetch(statement, params | {"from_slot": from_slot})]
 
     def count_events(self, seat: int, kind: str, since: float, limit: int) -> int:
-        return int(self.db.fetch(self.sql["count"], [seat, kind, since, limit])[0][0])
+        params = {"seat": seat, "kind": kind, "since": since, "limit": limit}
+        return int(self.db.fetch(self.sql.count_events, params)[0][0])
 
     def append(self, events: Sequence[Event]) -> None:
-        for e in events:
-            self.db.fetch(
-                self.sql["append"],
-                [
-                    self.offset,
-                    e.kind,
-                    e.seat,
-                    e.slot,
-                    e.generation,
-                    e.at,
-                    e.device,
-                    e.reader,
-                    e.from_device,
-                    e.from_reader,
-                    e.idle_of_displaced,
-                    e.reason,
-                ],
-            )
+        for event in events:
+            self.db.fetch(self.sql.append, self._event(event))
+
+    def append_once(self, event: Event) -> None:
+        self.db.fetch(self.sql.append_once, self._event(event))
 
     def atomic(self) -> AbstractContextManager[None]:
         return self.db.atomic()
 
-    def _one(self, name: str, params: Sequence[Any]) -> SlotState | None:
-        rows = self.db.fetch(self.sql[name], params)
+    def _event(self, e: Event) -> dict[str, Any]:
+        return {
+            "shift": self.offset,
+            "kind": e.kind,
+            "seat": e.seat,
+            "slot": e.slot,
+            "generation": e.generation,
+            "at": e.at,
+            "device": e.device,
+            "reader": e.reader,
+            "from_device": e.from_device,
+            "from_reader": e.from_reader,
+            "idle_of_displaced": e.idle_of_displaced,
+            "reason": e.reason,
+        }
+
+    def _one(self, sql: str, params: Mapping[str, Any]) -> SlotState | None:
+        rows = self.db.fetch(sql, params)
         return _row(rows[0]) if rows else None

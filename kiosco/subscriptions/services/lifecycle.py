@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from kiosco.leases.services import release_seat
+from kiosco.leases.services import release_seat, shrink_seat
 from kiosco.readers.events import record
 from kiosco.subscriptions.events import SubscriptionTag
 from kiosco.subscriptions.models import Organisation, Plan, Seat, Subscription
@@ -120,14 +120,28 @@ def vacate_seat(seat: Seat, reason: str) -> None:
 def change_plan_now(subscription: Subscription, plan: Plan) -> Subscription:
     """Upgrade in place: same subscription, new plan, extra seats open now."""
     subscription = lock(subscription)
-    old = subscription.plan.code
+    old = subscription.plan
     subscription.plan = plan
     subscription.pending_plan = None
     subscription.save(update_fields=["plan", "pending_plan"])
     set_seat_count(subscription, max(subscription.seats, plan.seats), "upgrade")
-    record(SubscriptionTag.PLAN_CHANGED, reader=subscription.owner_reader, old=old, new=plan.code)
+    apply_devices_per_seat(subscription, old)
+    record(
+        SubscriptionTag.PLAN_CHANGED, reader=subscription.owner_reader, old=old.code, new=plan.code
+    )
     tell_owner_of_change(subscription, "plan_changed")
     return subscription
+
+
+def apply_devices_per_seat(subscription: Subscription, old: Plan) -> None:
+    """Fewer devices per seat on the new plan: each seat's extra leases end now, in
+    this transaction (their devices told after commit), so no seat is ever read on
+    more devices than its plan allows — not even until its next page view."""
+    devices = subscription.plan.devices_per_seat
+    if devices >= old.devices_per_seat:
+        return  # more (or as many) slots: the engine opens them on the next read
+    for seat_id in Seat.objects.filter(subscription=subscription).values_list("pk", flat=True):
+        shrink_seat(seat_id, devices)
 
 
 def schedule_downgrade(subscription: Subscription, plan: Plan) -> Subscription:
@@ -143,10 +157,12 @@ def schedule_downgrade(subscription: Subscription, plan: Plan) -> Subscription:
 def start_new_period(subscription: Subscription, period_end: datetime, now: datetime) -> None:
     """Renewal: a pending downgrade takes effect (closing extra seats), then active."""
     if subscription.pending_plan is not None:
+        old = subscription.plan
         subscription.plan = subscription.pending_plan
         subscription.pending_plan = None
         subscription.save(update_fields=["plan", "pending_plan"])
         set_seat_count(subscription, subscription.plan.seats, "downgrade")
+        apply_devices_per_seat(subscription, old)
     subscription.status = Status.ACTIVE
     subscription.grace_until = None
     subscription.current_period_start = min(now, subscription.current_period_end)

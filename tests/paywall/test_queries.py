@@ -1,0 +1,41 @@
+"""What each page costs the database, pinned as counts (times are for `make bench`)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from kiosco.newsroom.models import Access, Article
+from tests.paywall.test_dialog import read
+
+pytestmark = pytest.mark.django_db
+
+
+def statements(browser: Client, method: str, url: str, **data: str) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(browser, method)(url, data)
+    assert response.status_code in (200, 204)
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def test_a_reading_subscriber_costs_four_reads_and_no_write(people, article, device):
+    laptop = device(people.alice)
+    read(laptop, article)  # the lease is acquired: from now on it is held
+
+    page = statements(laptop, "get", article.get_absolute_url())
+    beat = statements(laptop, "post", "/paywall/heartbeat/", idle="3", path="/")
+
+    # session, reader, seat with its subscription and plan, the seat's lease slots
+    for sql in (page, beat):
+        assert len(sql) == 4, sql
+        assert all(q.lstrip().upper().startswith(("SELECT", "WITH")) for q in sql), sql
+
+
+def test_a_free_article_and_the_front_page_cost_an_anonymous_reader_nothing(article):
+    Article.objects.filter(pk=article.pk).update(access=Access.FREE)
+    anonymous = Client()
+    anonymous.get("/")  # the device cookie, the content version in the cache
+    anonymous.get(article.get_absolute_url())
+    assert statements(anonymous, "get", article.get_absolute_url()) == []
