@@ -30,6 +30,7 @@ from kiosco.subscriptions.services.organisations import (
 from kiosco.subscriptions.services.seats import TOO_MANY_INVITATIONS, SeatRefused
 from kiosco.subscriptions.services.subscribe import contract_seats
 from kiosco.subscriptions.services.terms import current_terms_id, terms_to_accept
+from kiosco.subscriptions.templatetags.subscriptions import forget_reader_subscription
 
 
 def _back(slug: str) -> HttpResponse:
@@ -214,6 +215,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         "terms": terms_to_accept(request.user),
     }
     if request.method == "POST":
+        forget_reader_subscription(request)
         try:
             seats.join_by_domain(organisation, request.user, ticked_terms(request.POST))
         except SeatRefused as refused:

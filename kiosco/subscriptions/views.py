@@ -25,6 +25,7 @@ from kiosco.subscriptions.services import subscribe as flows
 from kiosco.subscriptions.services.entitlements import entitlements_for
 from kiosco.subscriptions.services.organisations import organisations_open_to, seat_usage
 from kiosco.subscriptions.services.seats import TOO_MANY_INVITATIONS, SeatRefused
+from kiosco.subscriptions.templatetags.subscriptions import forget_reader_subscription
 
 
 def _report(request: HttpRequest, outcome: BillingOutcome, done: str) -> None:
@@ -45,6 +46,7 @@ def plans(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def subscribe(request: HttpRequest, code: str) -> HttpResponse:
+    forget_reader_subscription(request)
     plan = get_object_or_404(Plan, code=code, is_active=True)
     form = SubscribeForm(request.POST)
     if not form.is_valid():
@@ -163,6 +165,7 @@ def confirm_plan_change(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def change_plan(request: HttpRequest) -> HttpResponse:
     """The POST of the confirmation page (``confirm_plan``)."""
+    forget_reader_subscription(request)
     plan = get_object_or_404(Plan, code=request.POST.get("plan", ""), is_active=True)
     try:
         change = flows.preview_plan_change(request.user, plan)
@@ -193,6 +196,7 @@ def confirm_cancel(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest) -> HttpResponse:
+    forget_reader_subscription(request)
     owned = _owned_or_404(request)
     try:
         outcome = flows.cancel_subscription(request.user)
@@ -224,6 +228,7 @@ def invitation(request: HttpRequest, key: str) -> HttpResponse:
     if request.user.is_authenticated:
         context["terms"] = terms.terms_to_accept(request.user)
     if request.method == "POST" and request.user.is_authenticated:
+        forget_reader_subscription(request)
         try:
             seats.accept_invitation(key, request.user, ticked_terms(request.POST))
         except SeatRefused as refused:
@@ -309,6 +314,7 @@ def upgrade(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def leave(request: HttpRequest) -> HttpResponse:
+    forget_reader_subscription(request)
     try:
         seats.leave_seat(request.user)
     except SeatRefused as refused:
