@@ -44,7 +44,7 @@ SITE_ID = 1
 KIOSCO_EDITION_NAME = env_str("KIOSCO_EDITION_NAME", "The Kiosco Courier")
 KIOSCO_EDITION_LANGUAGE = env_str("KIOSCO_EDITION_LANGUAGE", "en")
 # Each loader fills part of the demo edition and returns lines for `make run` to print.
-KIOSCO_DEMO_LOADERS = ["kiosco.newsroom.demo.load_edition"]
+KIOSCO_DEMO_LOADERS = ["kiosco.newsroom.demo.load_edition", "kiosco.readers.demo.load_editor"]
 # Who may read a subscriber-only article on this device: the paywall decides from the
 # reader's entitlement (subscriptions) and this device's reading lease (leases).
 KIOSCO_ACCESS_DECISION = "kiosco.paywall.services.decide_article"
@@ -241,7 +241,10 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True  # email management asks for the passwo
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 30 * 60
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{KIOSCO_EDITION_NAME}] "
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# Confirming the address signs the reader in (allauth does it only in the browser that
+# signed up, where the pending sign-up lives in the session). Sign-up itself cannot
+# sign in with verification mandatory: it must answer the same for a taken address.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SESSION_REMEMBER = True
 LOGIN_URL = "account_login"
 # readers' templates override allauth's, but allauth comes first in INSTALLED_APPS, so
@@ -327,6 +330,8 @@ EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("KIOSCO_FROM_EMAIL", f"{KIOSCO_EDITION_NAME} <noreply@localhost>")
+# The address the footer's contact page gives readers.
+KIOSCO_CONTACT_EMAIL = env_str("KIOSCO_CONTACT_EMAIL", "contact@localhost")
 
 # --- Internationalisation -----------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -3,8 +3,9 @@ last because they match any slug."""
 
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
+from django.views.generic import RedirectView, TemplateView
 
 from kiosco.lib import views as lib_views
 from kiosco.readers import views as readers_views
@@ -22,11 +23,26 @@ urlpatterns = [
     path("accounts/", include("allauth.account.urls")),
     path("account/", include("kiosco.readers.urls")),
     path("leases/", include("kiosco.leases.urls")),
+    # Crawlers ask for /favicon.ico; pages link the SVG.
+    path("favicon.ico", RedirectView.as_view(url=static("kiosco/favicon.svg"), permanent=True)),
+    # The footer's pages: privacy and contact (the terms live in subscriptions).
+    path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path(
+        "contact/",
+        TemplateView.as_view(
+            template_name="pages/contact.html",
+            extra_context={"contact_email": settings.KIOSCO_CONTACT_EMAIL},
+        ),
+        name="contact",
+    ),
     path("paywall/", include("kiosco.paywall.urls")),
     path("newsletter/", include("kiosco.newsletter.urls")),
     path("", include("kiosco.subscriptions.urls")),
     path("", include("kiosco.newsroom.urls")),
 ]
+
+# allauth's rate-limit refusals: the page says how long to wait (readers/views.py).
+handler429 = readers_views.too_many_requests
 
 if settings.DEBUG:  # pragma: no cover - convenience for `make run`
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from kiosco.readers import app_settings, services
+from kiosco.readers.notices import tell_signed_out_device
 
 
 class DeviceMiddleware:
@@ -22,6 +23,8 @@ class DeviceMiddleware:
         cookie = request.COOKIES.get(app_settings.DEVICE_COOKIE)
         known = services.is_device_id(cookie)
         request.device_id = cookie if known else services.new_device_id()  # type: ignore[attr-defined]
+        if known:
+            tell_signed_out_device(request)  # signed out elsewhere: say why, once
         response = self.get_response(request)
         if not known:
             response.set_cookie(

@@ -25,6 +25,7 @@ from kiosco.leases import services as leases
 from kiosco.readers import app_settings
 from kiosco.readers.events import EventTag, record
 from kiosco.readers.models import Device, Reader
+from kiosco.readers.notices import remember_sign_out
 
 DEVICE_ID_PATTERN = re.compile(r"^[0-9a-f]{32,64}$")
 SESSION_DEVICE_KEY = "kiosco_device_seen"
@@ -114,6 +115,7 @@ def end_sessions(
     each. Returns how many ended."""
     for session in sessions:
         session.end()
+        remember_sign_out(session.data.get("device", ""), reason)
         record(
             EventTag.SESSION_ENDED,
             reader=reader,

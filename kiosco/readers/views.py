@@ -154,3 +154,32 @@ def _read_mail(path: Path) -> dict[str, str]:
         "date": str(message["date"] or ""),
         "body": body.get_content() if body is not None else "",
     }
+
+
+# Which of ACCOUNT_RATE_LIMITS a refused page spent, by its URL name: the 429 page
+# says how long that limit's window is (sign-up counts per hour, not "a few minutes").
+_LIMIT_OF_PAGE = {
+    "account_login": "login_failed",
+    "account_signup": "signup",
+    "account_reset_password": "reset_password",
+    "account_reset_password_from_key": "reset_password_from_key",
+    "account_email": "manage_email",
+    "account_change_password": "change_password",
+    "account_reauthenticate": "reauthenticate",
+}
+
+
+def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler429`` (allauth's refusals come here): the page, with how long to wait
+    and a ``Retry-After`` header."""
+    # allauth's own parser of "10/5m/ip" rates (its settings syntax), not a copy of it.
+    from allauth.core.internal.ratelimit import parse_rates
+
+    match = getattr(request, "resolver_match", None)
+    action = _LIMIT_OF_PAGE.get(getattr(match, "url_name", "") or "", "")
+    rates = parse_rates(settings.ACCOUNT_RATE_LIMITS.get(action)) if action else []
+    seconds = int(max((rate.duration for rate in rates), default=300))
+    wait = {"wait_hours": seconds // 3600, "wait_minutes": max(1, seconds // 60)}
+    response = render(request, "429.html", wait, status=429)
+    response["Retry-After"] = str(seconds)
+    return response

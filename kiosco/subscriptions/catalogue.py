@@ -15,15 +15,9 @@ PLANS: list[dict[str, Any]] = [
         "price_label_es": "9,99 € al mes",
         "position": 1,
         "features": [
-            {
-                "en": "Every article, on the web and in the app",
-                "es": "Todos los artículos, en la web y en la app",
-            },
-            {
-                "en": "One reader, one device at a time",
-                "es": "Una persona, un dispositivo a la vez",
-            },
-            {"en": "The weekly newsletter", "es": "El boletín semanal"},
+            {"en": "Every article of the edition", "es": "Todos los artículos de la edición"},
+            {"en": "One reader, one device at a time", "es": "Un lector, un dispositivo a la vez"},
+            {"en": "Cancel whenever you like", "es": "Cancele cuando quiera"},
         ],
     },
     {
@@ -37,10 +31,10 @@ PLANS: list[dict[str, Any]] = [
         "features": [
             {"en": "Everything in Digital", "es": "Todo lo de Digital"},
             {
-                "en": "Add one more person, who signs in with their own email",
-                "es": "Añade a otra persona, que entra con su propio correo",
+                "en": "A second reader, who signs in with their own email",
+                "es": "Un segundo lector, que entra con su propio correo",
             },
-            {"en": "Two people reading at the same time", "es": "Dos personas leyendo a la vez"},
+            {"en": "Both of you reading at the same time", "es": "Los dos leyendo a la vez"},
         ],
     },
     {
@@ -56,19 +50,28 @@ PLANS: list[dict[str, Any]] = [
         "features": [
             {
                 "en": "As many seats as your organisation needs",
-                "es": "Tantos puestos como necesite tu organización",
+                "es": "Tantos puestos como necesite su organización",
             },
             {
                 "en": "Invite colleagues, or let your email domain join",
-                "es": "Invita a colegas o deja entrar a tu dominio de correo",
+                "es": "Invite a sus colegas o abra la entrada a su dominio de correo",
             },
             {
-                "en": "Admins see and manage seat usage",
-                "es": "La administración ve y gestiona los puestos",
+                "en": "Administrators see and manage the seats",
+                "es": "Quien administra ve y gestiona los puestos",
             },
         ],
     },
 ]
+
+# The amount behind each price label, per seat and period: the plans page's live
+# total for a chosen seat count. Kept apart from PLANS, which migration 0002 reads
+# before these columns exist.
+PRICES: dict[str, tuple[str, str]] = {
+    "digital": ("9.99", "EUR"),
+    "premium": ("14.99", "EUR"),
+    "business": ("8.00", "EUR"),
+}
 
 
 def ensure_default_plans() -> None:
@@ -77,4 +80,7 @@ def ensure_default_plans() -> None:
 
     for fields in PLANS:
         values = dict(fields)
-        Plan.objects.get_or_create(code=values.pop("code"), defaults=values)
+        code = values.pop("code")
+        amount, currency = PRICES[code]
+        values.update(price_amount=amount, currency=currency)
+        Plan.objects.get_or_create(code=code, defaults=values)

@@ -69,8 +69,8 @@ TERMS_ES = """## Condiciones de la suscripción digital
 1. La suscripción es personal: cada persona que lee con ella entra con su propio correo.
 2. Digital se lee en un dispositivo a la vez. Premium añade a otra persona; Empresas añade
    a tantas personas como contrate la organización.
-3. Puedes cancelar cuando quieras; sigues leyendo hasta el final del periodo pagado.
-4. Si un pago falla, sigues leyendo unos días mientras lo resuelves.
+3. Puede cancelar cuando quiera; seguirá leyendo hasta el final del periodo pagado.
+4. Si un pago falla, podrá seguir leyendo unos días mientras lo resuelve.
 """
 
 

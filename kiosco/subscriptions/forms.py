@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +17,21 @@ class SubscribeForm(forms.Form):
         required=False, max_length=120, label=_("Organisation name")
     )
     seats = forms.IntegerField(required=False, min_value=1, max_value=10000, label=_("Seats"))
+
+
+class SeatTermsForm(forms.Form):
+    """The terms box on a seat-taking form (invitation, joining by domain)."""
+
+    accept_terms = forms.BooleanField(required=False)
+    terms_version = forms.IntegerField(required=False, min_value=1)
+
+
+def ticked_terms(data: Any) -> int | None:
+    """The terms version the reader ticked, or None (not ticked, or garbled)."""
+    form = SeatTermsForm(data)
+    if not form.is_valid() or not form.cleaned_data["accept_terms"]:
+        return None
+    return form.cleaned_data["terms_version"]
 
 
 class InviteForm(forms.Form):

@@ -34,6 +34,10 @@ class Plan(models.Model):
     devices_per_seat = models.PositiveSmallIntegerField(default=1)
     price_label = models.CharField(max_length=80)
     price_label_es = models.CharField(max_length=80, blank=True)
+    # Per seat and period; the plans page multiplies it by the seats chosen. Blank: no
+    # live total (the label alone is shown).
+    price_amount = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="EUR", help_text="ISO 4217, e.g. EUR")
     billing_period = models.CharField(max_length=8, choices=Period.choices, default=Period.MONTH)
     # A list of {"en": "...", "es": "..."}: the plans page shows them side by side.
     features = models.JSONField(default=list, blank=True)

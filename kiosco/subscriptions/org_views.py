@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kiosco.subscriptions import ratelimit
 from kiosco.subscriptions.billing import get_provider
-from kiosco.subscriptions.forms import DomainForm, InviteForm, SeatsForm
+from kiosco.subscriptions.forms import DomainForm, InviteForm, SeatsForm, ticked_terms
 from kiosco.subscriptions.middleware import SESSION_KEY
 from kiosco.subscriptions.models import Invitation, Organisation, Seat, Subscription
 from kiosco.subscriptions.services import seats
@@ -29,6 +29,8 @@ from kiosco.subscriptions.services.organisations import (
 )
 from kiosco.subscriptions.services.seats import TOO_MANY_INVITATIONS, SeatRefused
 from kiosco.subscriptions.services.subscribe import contract_seats
+from kiosco.subscriptions.services.terms import current_terms_id, terms_to_accept
+from kiosco.subscriptions.templatetags.subscriptions import forget_reader_subscription
 
 
 def _back(slug: str) -> HttpResponse:
@@ -87,6 +89,8 @@ def dashboard(
             }
         ),
         "test_mode": get_provider().test_mode,
+        # Administrators' own seats carry no "Remove" (they would lock themselves out).
+        "admin_ids": set(organisation.admins.values_list("pk", flat=True)),
     }
     return render(request, "subscriptions/org.html", context)
 
@@ -205,21 +209,21 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = next((o for o in organisations_open_to(request.user) if o.slug == slug), None)
     if organisation is None or _subscription_of(organisation) is None:
         raise Http404
+    context: dict[str, Any] = {
+        "organisation": organisation,
+        "refusal": None,
+        "terms": terms_to_accept(request.user),
+    }
     if request.method == "POST":
+        forget_reader_subscription(request)
         try:
-            seats.join_by_domain(organisation, request.user)
+            seats.join_by_domain(organisation, request.user, ticked_terms(request.POST))
         except SeatRefused as refused:
-            return render(
-                request,
-                "subscriptions/join.html",
-                {"organisation": organisation, "refusal": refused.message},
-                status=409,
-            )
-        request.session.pop(SESSION_KEY, None)
+            context["refusal"] = refused.message
+            return render(request, "subscriptions/join.html", context, status=409)
+        request.session[SESSION_KEY] = current_terms_id()
         messages.success(
             request, _("You joined %(name)s. Enjoy your reading!") % {"name": organisation.name}
         )
         return redirect("subscriptions:mine")
-    return render(
-        request, "subscriptions/join.html", {"organisation": organisation, "refusal": None}
-    )
+    return render(request, "subscriptions/join.html", context)

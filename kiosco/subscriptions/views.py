@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,7 +17,7 @@ from kiosco.lib import confirmation
 from kiosco.subscriptions import ratelimit
 from kiosco.subscriptions.billing import get_provider
 from kiosco.subscriptions.billing.base import BillingOutcome
-from kiosco.subscriptions.forms import InviteForm, SubscribeForm, TermsAcceptForm
+from kiosco.subscriptions.forms import InviteForm, SubscribeForm, TermsAcceptForm, ticked_terms
 from kiosco.subscriptions.middleware import SESSION_KEY
 from kiosco.subscriptions.models import Invitation, Plan, Seat, TermsVersion
 from kiosco.subscriptions.services import seats, terms
@@ -24,6 +25,7 @@ from kiosco.subscriptions.services import subscribe as flows
 from kiosco.subscriptions.services.entitlements import entitlements_for
 from kiosco.subscriptions.services.organisations import organisations_open_to, seat_usage
 from kiosco.subscriptions.services.seats import TOO_MANY_INVITATIONS, SeatRefused
+from kiosco.subscriptions.templatetags.subscriptions import forget_reader_subscription
 
 
 def _report(request: HttpRequest, outcome: BillingOutcome, done: str) -> None:
@@ -44,6 +46,7 @@ def plans(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def subscribe(request: HttpRequest, code: str) -> HttpResponse:
+    forget_reader_subscription(request)
     plan = get_object_or_404(Plan, code=code, is_active=True)
     form = SubscribeForm(request.POST)
     if not form.is_valid():
@@ -86,6 +89,7 @@ def my_subscription(request: HttpRequest) -> HttpResponse:
         "open_organisations": organisations_open_to(request.user),
         "administered": request.user.administered_organisations.all(),  # type: ignore[union-attr]
         "test_mode": get_provider().test_mode,
+        "new_terms": terms.terms_to_accept(request.user),
     }
     return render(request, "subscriptions/mine.html", context)
 
@@ -144,27 +148,63 @@ def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def confirm_plan_change(request: HttpRequest, code: str) -> HttpResponse:
+    """The step before a plan change: what changes, what it costs, from when."""
+    plan = get_object_or_404(Plan, code=code, is_active=True)
+    try:
+        change = flows.preview_plan_change(request.user, plan)
+    except SeatRefused as refused:
+        messages.error(request, refused.message)
+        return redirect("subscriptions:mine")
+    context = {"change": change, "test_mode": get_provider().test_mode}
+    return render(request, "subscriptions/confirm_plan.html", context)
+
+
+@login_required
 @require_POST
 def change_plan(request: HttpRequest) -> HttpResponse:
+    """The POST of the confirmation page (``confirm_plan``)."""
+    forget_reader_subscription(request)
     plan = get_object_or_404(Plan, code=request.POST.get("plan", ""), is_active=True)
     try:
+        change = flows.preview_plan_change(request.user, plan)
         outcome = flows.change_plan(request.user, plan)
     except SeatRefused as refused:
         messages.error(request, refused.message)
         return redirect("subscriptions:mine")
-    _report(request, outcome, _("Your plan change is saved."))
+    _report(request, outcome, _plan_change_done(change))
     return redirect("subscriptions:mine")
+
+
+def _plan_change_done(change: flows.PlanChange) -> str:
+    names = {"plan": change.plan.display_name}
+    if change.now:
+        return _("You are now on %(plan)s, from today.") % names
+    when = {"date": date_format(change.effective, "DATE_FORMAT"), **names}
+    return _("You move to %(plan)s on %(date)s. Until then nothing changes.") % when
+
+
+@login_required
+@require_GET
+def confirm_cancel(request: HttpRequest) -> HttpResponse:
+    """The step before canceling: it says until when the reader can read."""
+    context = {"owned": _owned_or_404(request), "test_mode": get_provider().test_mode}
+    return render(request, "subscriptions/confirm_cancel.html", context)
 
 
 @login_required
 @require_POST
 def cancel(request: HttpRequest) -> HttpResponse:
+    forget_reader_subscription(request)
+    owned = _owned_or_404(request)
     try:
         outcome = flows.cancel_subscription(request.user)
     except SeatRefused as refused:
         messages.error(request, refused.message)
         return redirect("subscriptions:mine")
-    _report(request, outcome, _("Canceled. You keep reading until the end of the period."))
+    until = date_format(owned.current_period_end, "DATE_FORMAT")
+    _report(request, outcome, _("Canceled. You can keep reading until %(date)s.") % {"date": until})
     return redirect("subscriptions:mine")
 
 
@@ -184,18 +224,21 @@ def invitation(request: HttpRequest, key: str) -> HttpResponse:
         return confirmation.error_response(request, used)
     except confirmation.ConfirmationError as error:
         return confirmation.error_response(request, error)
-    context = {"invitation": found, "key": key, "refusal": None}
+    context = {"invitation": found, "key": key, "refusal": None, "terms": None}
+    if request.user.is_authenticated:
+        context["terms"] = terms.terms_to_accept(request.user)
     if request.method == "POST" and request.user.is_authenticated:
+        forget_reader_subscription(request)
         try:
-            seats.accept_invitation(key, request.user)
+            seats.accept_invitation(key, request.user, ticked_terms(request.POST))
         except SeatRefused as refused:
             context["refusal"] = refused.message
             return render(request, "subscriptions/invitation.html", context, status=409)
         except confirmation.ConfirmationError as error:
             return confirmation.error_response(request, error)
-        request.session.pop(SESSION_KEY, None)
+        request.session[SESSION_KEY] = terms.current_terms_id()
         messages.success(request, _("You have a seat. Enjoy your reading!"))
-        return redirect("subscriptions:mine")
+        return redirect("newsroom:front")
     if request.user.is_authenticated:
         context["refusal"] = seats.invitee_refusal(found, request.user)
     return render(request, "subscriptions/invitation.html", context)
@@ -271,6 +314,7 @@ def upgrade(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def leave(request: HttpRequest) -> HttpResponse:
+    forget_reader_subscription(request)
     try:
         seats.leave_seat(request.user)
     except SeatRefused as refused:

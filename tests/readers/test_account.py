@@ -40,7 +40,7 @@ def test_it_saves_the_language_for_emails(alice):
 
 def test_it_shows_the_account_page_in_spanish(alice):
     client = sign_in("alice@example.com", HTTP_ACCEPT_LANGUAGE="es")
-    assert b"Tu cuenta" in client.get("/account/").content
+    assert b"Su cuenta" in client.get("/account/").content
 
 
 def test_it_exports_everything_held_on_the_reader_after_reauthentication(alice, commit):

@@ -52,6 +52,31 @@ def test_it_seats_the_invitee_on_post(client, people, erin, django_capture_on_co
     assert Invitation.objects.get().state == Invitation.State.ACCEPTED
 
 
+def test_it_asks_the_invitee_the_terms_once_on_accepting_and_then_lets_them_read(
+    client, people, erin, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from kiosco.subscriptions.models import TermsVersion
+
+    TermsVersion.objects.create(version="2", body="# T", body_es="# T", published_at=timezone.now())
+    _free_carols_seat(people)
+    key = _invite(client, people.bob, "erin@example.com", django_capture_on_commit_callbacks)
+    client.force_login(erin)
+    page = client.get(f"/invitations/{key}/")
+    assert b'name="accept_terms"' in page.content
+    unticked = client.post(f"/invitations/{key}/")
+    assert unticked.status_code == 409 and b"accept the current terms" in unticked.content
+    assert not Seat.objects.filter(holder=erin).exists()
+    version = TermsVersion.objects.get().pk
+    done = client.post(f"/invitations/{key}/", {"accept_terms": "on", "terms_version": version})
+    assert done.status_code == 302 and done.url == "/"
+    for path in ("/", "/subscription/"):  # no wall, and no "terms have changed"
+        response = client.get(path)
+        assert response.status_code == 200 and b"new-terms" not in response.content
+    assert entitlements_for(erin).can_read_subscriber_content
+
+
 def test_it_answers_a_second_accept_with_a_clear_message(
     client, people, erin, django_capture_on_commit_callbacks
 ):
@@ -156,7 +181,7 @@ def test_it_ends_access_at_once_when_the_owner_revokes(
     assert holders(seat.pk) == []  # her device's lease slot is free
     assert mail.outbox[-1].to == ["carol@example.com"]
     assert (
-        "ha terminado tu acceso" in mail.outbox[-1].body
+        "ha terminado su acceso" in mail.outbox[-1].body
         or "ended your access" in mail.outbox[-1].body
     )
 

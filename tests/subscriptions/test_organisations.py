@@ -215,7 +215,8 @@ def test_it_lists_the_members_with_their_actions_on_the_admins_page(client, peop
     client.force_login(people.dave)
     page = client.get("/org/acme/").content.decode()
     dave_seat = Seat.objects.get(holder=people.dave).pk
-    assert f"/org/acme/members/{dave_seat}/remove/" in page
+    # The admin's own seat offers no "Remove": they would lock themselves out.
+    assert f"/org/acme/members/{dave_seat}/remove/" not in page and "(you)" in page
     assert f"/org/acme/invitations/{invitation.pk}/revoke/" in page and "new@acme.example" in page
 
 

@@ -31,28 +31,33 @@ def test_it_serves_the_current_and_each_version(client):
     assert client.get("/terms/9/").status_code == 404
 
 
-def test_it_asks_a_subscriber_to_accept_a_new_version_at_the_next_visit(client, people):
+def test_it_tells_a_subscriber_of_a_new_version_once_and_never_walls_reading(client, people):
     first = _publish("1")
     accept_terms(people.alice, first)
     client.force_login(people.alice)
-    assert client.get("/subscription/").status_code == 200
+    assert b"new-terms" not in client.get("/subscription/").content
     second = _publish("2", body="# Version two")
-    response = client.get("/subscription/")
-    assert response.status_code == 302 and response.url.startswith("/terms/accept/?next=")
-    page = client.get(response.url)
+    told = client.get("/")
+    assert told.status_code == 200 and b"new-terms" in told.content
+    again = client.get("/")
+    assert again.status_code == 200 and b"new-terms" not in again.content  # once
+    # The subscription page keeps the way to them until they are accepted.
+    assert b"/terms/accept/" in client.get("/subscription/").content
+    page = client.get("/terms/accept/?next=/subscription/")
     assert b"Version two" in page.content
     done = client.post(
         "/terms/accept/", {"version": second.pk, "accept": "on", "next": "/subscription/"}
     )
     assert done.status_code == 302 and done.url == "/subscription/"
     assert TermsAcceptance.objects.filter(reader=people.alice, version=second).exists()
-    assert client.get("/subscription/").status_code == 200
+    assert b"/terms/accept/" not in client.get("/subscription/").content
 
 
 def test_it_does_not_ask_readers_without_a_subscription(client, erin):
     _publish("1")
     client.force_login(erin)
     assert client.get("/subscription/").status_code == 200
+    assert b"new-terms" not in client.get("/").content
 
 
 def test_it_refuses_an_offsite_next(client, people):

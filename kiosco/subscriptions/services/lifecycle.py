@@ -18,7 +18,7 @@ from kiosco.leases.services import release_seat, shrink_seat
 from kiosco.readers.events import record
 from kiosco.subscriptions.events import SubscriptionTag
 from kiosco.subscriptions.models import Organisation, Plan, Seat, Subscription
-from kiosco.subscriptions.services.mail import send_after_commit
+from kiosco.subscriptions.services.mail import send_after_commit, tell_owner_of_change
 
 Status = Subscription.Status
 _PERIOD_DAYS: dict[str, int] = {Plan.Period.MONTH: 30, Plan.Period.YEAR: 365}
@@ -68,6 +68,7 @@ def start_subscription(
     if holder is not None:
         Seat.objects.filter(subscription=subscription, number=1).update(holder=holder, taken_at=now)
     record(SubscriptionTag.STARTED, reader=reader, subscription=subscription.pk, plan=plan.code)
+    tell_owner_of_change(subscription, "started")
     return subscription
 
 
@@ -137,6 +138,7 @@ def change_plan_now(subscription: Subscription, plan: Plan) -> Subscription:
     record(
         SubscriptionTag.PLAN_CHANGED, reader=subscription.owner_reader, old=old.code, new=plan.code
     )
+    tell_owner_of_change(subscription, "plan_changed")
     return subscription
 
 
@@ -157,6 +159,7 @@ def schedule_downgrade(subscription: Subscription, plan: Plan) -> Subscription:
     subscription.pending_plan = plan
     subscription.save(update_fields=["pending_plan"])
     record(SubscriptionTag.DOWNGRADE_SCHEDULED, reader=subscription.owner_reader, plan=plan.code)
+    tell_owner_of_change(subscription, "downgrade_scheduled", new_plan=plan)
     return subscription
 
 
@@ -193,6 +196,7 @@ def cancel(subscription: Subscription) -> None:
     subscription.pending_plan = None
     subscription.save(update_fields=["status", "pending_plan"])
     record(SubscriptionTag.CANCELED, reader=subscription.owner_reader, subscription=subscription.pk)
+    tell_owner_of_change(subscription, "canceled")
 
 
 def expire(subscription: Subscription) -> None:

@@ -28,3 +28,25 @@ def send_after_commit(to: str, template: str, context: dict[str, Any], language:
         send_mail(" ".join(subject.split()), body, None, [to])
 
     transaction.on_commit(send)
+
+
+def tell_owner_of_change(subscription: Any, change: str, **context: Any) -> None:
+    """Confirm a change to a subscription (started, upgraded, downgrade_scheduled,
+    canceled, seats_changed) by email to whoever pays for it: the owner reader, or an
+    organisation's admins. After commit, like every email here."""
+    owners = (
+        [subscription.owner_reader]
+        if subscription.owner_reader_id
+        else list(subscription.organisation.admins.all())
+        if subscription.organisation_id
+        else []
+    )
+    context = {
+        "change": change,
+        "subscription": subscription,
+        "plan": subscription.plan,
+        "subscription_url": settings.KIOSCO_PUBLIC_URL + "/subscription/",
+        **context,
+    }
+    for owner in owners:
+        send_after_commit(owner.email, "subscription_changed", context, owner.language)

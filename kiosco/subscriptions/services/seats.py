@@ -28,6 +28,7 @@ from kiosco.subscriptions.models import Invitation, Organisation, Seat, Subscrip
 from kiosco.subscriptions.services.entitlements import grants_access
 from kiosco.subscriptions.services.lifecycle import lock, vacate_seat
 from kiosco.subscriptions.services.mail import send_after_commit
+from kiosco.subscriptions.services.terms import accept_terms_on_taking_a_seat
 
 INVITATION = "seat_invitation"
 confirmation.register_kind(INVITATION, timedelta(days=7))
@@ -52,7 +53,7 @@ REASONS: dict[str, Any] = {
     "not_allowed": _("You cannot do that on this subscription."),
     "owner_seat": _("The owner's own seat cannot be revoked."),
     "owner_cannot_leave": _("It is your own subscription: to stop it, cancel it instead."),
-    "terms_not_accepted": _("Please accept the current terms and conditions to subscribe."),
+    "terms_not_accepted": _("Please accept the current terms and conditions to continue."),
     "seats_below_taken": _(
         "You cannot have fewer seats than people using them: remove members first."
     ),
@@ -139,9 +140,10 @@ def used_invitation_for_key(key: str) -> Invitation | None:
     return Invitation.objects.filter(pk=row.object_id).first() if row else None
 
 
-def accept_invitation(key: str, reader: Any) -> Seat:
-    """POST of an invitation link: the reader takes a seat. The key is used only if
-    the seat is taken (a refusal rolls the whole thing back and the link still works)."""
+def accept_invitation(key: str, reader: Any, accepted_terms_id: int | None = None) -> Seat:
+    """POST of an invitation link: the reader takes a seat, accepting the current
+    terms there if they have not yet. The key is used only if the seat is taken (a
+    refusal rolls the whole thing back and the link still works)."""
     with transaction.atomic():
         invitation = invitation_for_key(key)
         subscription = lock(invitation.subscription)
@@ -152,6 +154,7 @@ def accept_invitation(key: str, reader: Any) -> Seat:
         if subscription.owner_reader_id == reader.pk:
             raise SeatRefused("own_invitation")
         _refuse_unless_invitee(invitation, reader)
+        _require_terms(reader, accepted_terms_id)
         seat = take_seat(subscription, reader)
         confirmation.consume(INVITATION, key)
         invitation.state = Invitation.State.ACCEPTED
@@ -223,14 +226,22 @@ def _claim(seat: Seat, reader: Any) -> bool:
     return updated == 1
 
 
-def join_by_domain(organisation: Organisation, reader: Any) -> Seat:
+def join_by_domain(
+    organisation: Organisation, reader: Any, accepted_terms_id: int | None = None
+) -> Seat:
     """A reader with a verified address on the organisation's attested domain takes a
-    seat by themselves, while seats last."""
+    seat by themselves, while seats last (accepting the current terms there)."""
     with transaction.atomic():
         subscription = lock(organisation.subscription)
         if not organisation.domain_open or not _on_domain(reader, organisation.domain):
             raise SeatRefused("domain_not_allowed")
+        _require_terms(reader, accepted_terms_id)
         return take_seat(subscription, reader)
+
+
+def _require_terms(reader: Any, accepted_terms_id: int | None) -> None:
+    if not accept_terms_on_taking_a_seat(reader, accepted_terms_id):
+        raise SeatRefused("terms_not_accepted")
 
 
 def _on_domain(reader: Any, domain: str) -> bool:

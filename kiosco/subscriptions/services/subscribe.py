@@ -6,6 +6,8 @@ reader, owner only) and hands the money part to ``billing.get_provider()``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -17,9 +19,10 @@ from kiosco.subscriptions.billing.base import BillingOutcome
 from kiosco.subscriptions.models import Organisation, Plan, Seat, Subscription
 from kiosco.subscriptions.services.entitlements import grants_access
 from kiosco.subscriptions.services.lifecycle import lock, vacate_seat
+from kiosco.subscriptions.services.mail import tell_owner_of_change
 from kiosco.subscriptions.services.organisations import create_organisation
 from kiosco.subscriptions.services.seats import SeatRefused, has_verified_email
-from kiosco.subscriptions.services.terms import accept_terms, current_terms
+from kiosco.subscriptions.services.terms import accept_terms_on_taking_a_seat, current_terms
 
 
 def _live(subscription: Subscription) -> bool:
@@ -45,10 +48,10 @@ def _check_may_subscribe(reader: Any, accepted_terms_id: int | None) -> None:
     if not has_verified_email(reader):
         raise SeatRefused("email_not_verified")
     terms = current_terms()
+    # Subscribing always shows the terms, so the ticked version must be the current one.
     if terms is not None and accepted_terms_id != terms.pk:
         raise SeatRefused("terms_not_accepted")
-    if terms is not None:
-        accept_terms(reader, terms)
+    accept_terms_on_taking_a_seat(reader, accepted_terms_id)
 
 
 def _free_stale_seat(reader: Any, for_organisation: bool) -> None:
@@ -117,4 +120,28 @@ def contract_seats(organisation: Organisation, seats: int) -> BillingOutcome:
     taken = Seat.objects.filter(subscription=subscription, holder__isnull=False).count()
     if seats < max(taken, 1):
         raise SeatRefused("seats_below_taken")
-    return get_provider().change_seats(subscription, seats)
+    outcome = get_provider().change_seats(subscription, seats)
+    if outcome.applied:
+        tell_owner_of_change(subscription, "seats_changed", seats=seats)
+    return outcome
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """What a plan change would do, shown before the reader confirms it."""
+
+    subscription: Subscription
+    plan: Plan
+    now: bool  # True: at once; False: at the end of the period already paid for
+    effective: datetime
+
+
+def preview_plan_change(reader: Any, plan: Plan) -> PlanChange:
+    """Up (more seats) takes effect at once, down at the period's end — the rule every
+    provider here applies — so the confirmation page can say when."""
+    subscription = owned_subscription(reader)
+    if subscription is None or plan.for_organisations or plan.pk == subscription.plan_id:
+        raise SeatRefused("not_allowed")
+    now = plan.seats >= subscription.plan.seats
+    effective = timezone.now() if now else subscription.current_period_end
+    return PlanChange(subscription, plan, now, effective)

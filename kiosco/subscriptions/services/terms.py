@@ -54,6 +54,27 @@ def accept_terms(reader: Any, version: TermsVersion) -> TermsAcceptance:
     return acceptance
 
 
+def terms_to_accept(reader: Any) -> TermsVersion | None:
+    """The current version if ``reader`` has not accepted it yet (else None)."""
+    version = current_terms()
+    if version is None or has_accepted(reader, version.pk):
+        return None
+    return version
+
+
+def accept_terms_on_taking_a_seat(reader: Any, accepted_terms_id: int | None) -> bool:
+    """Terms belong to the moment a reader takes a seat (subscribing, accepting an
+    invitation, joining by domain): asked there, once. True when the reader has now
+    accepted the current version (or there is none); False when they must tick it."""
+    version = terms_to_accept(reader)
+    if version is None:
+        return True
+    if accepted_terms_id != version.pk:
+        return False
+    accept_terms(reader, version)
+    return True
+
+
 class _DropUnsafeLinks(Treeprocessor):
     def run(self, root: Any) -> None:
         for element in root.iter("a"):
