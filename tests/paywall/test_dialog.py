@@ -229,3 +229,7 @@ def test_the_dialog_leads_each_reader_to_their_own_way_of_sharing(people, articl
         read(first, article)
         html = read(second, article)
         assert share in html and seats in html, reader.email
+
+
+def test_the_business_link_lands_on_the_business_plan(client, people):
+    assert 'id="plan-business"' in client.get("/plans/").content.decode()

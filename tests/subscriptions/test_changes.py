@@ -55,6 +55,7 @@ def test_it_tells_a_canceling_reader_until_when_they_can_read(client, people, sm
 
 def test_it_emails_the_organisation_admins_a_seat_change(client, people, smtp_server):  # noqa: F811
     acme = Subscription.objects.get(organisation__isnull=False).organisation
+    assert acme is not None
     client.force_login(people.dave)
     client.post(f"/org/{acme.slug}/seats/", {"seats": 7})
     message = smtp_server.wait_for(to="dave@acme.example")
