@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from hypothesis import HealthCheck, settings
 
@@ -30,3 +31,21 @@ def redis_url() -> str:
     if not url:
         pytest.fail("KIOSCO_TEST_REDIS_URL is not set: run the suite with `make test`.")
     return url
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches(request: pytest.FixtureRequest) -> None:
+    """Every test starts with empty caches and rate-limit counters: one test's logins
+    or sign-ups must not spend the next test's limits. Without Redis the counters are
+    a database table that ``flush`` does not empty, so they are cleared only in a test
+    that has the (test) database."""
+    caches["default"].clear()
+    if request.node.get_closest_marker("django_db") is not None:
+        request.getfixturevalue("_django_db_helper")
+    elif not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    else:
+        request.getfixturevalue(
+            "transactional_db" if "transactional_db" in request.fixturenames else "db"
+        )
+    caches["ratelimit"].clear()

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core.cache import cache
 from playwright.sync_api import Page
 
 from kiosco.leases import services as leases
@@ -23,7 +22,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def alice_and_article(insecure_cookies: None) -> tuple[str, str]:
-    cache.clear()  # the login rate limit (30/min per address) counts every test's logins
     alice = personas().alice
     alice.set_password(PASSWORD)
     alice.save(update_fields=["password"])

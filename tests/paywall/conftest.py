@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from kiosco.newsroom.models import Article
@@ -33,7 +32,6 @@ def device() -> Callable[[Reader], Client]:
     request mints it), signed in through the real login form, so the reader's
     session list knows it as allauth knows every real sign-in."""
     with_password: set[int] = set()
-    cache.clear()  # the login rate limit (30/min per address) counts every test's logins
 
     def make(reader: Reader) -> Client:
         if reader.pk not in with_password and not reader.has_usable_password():

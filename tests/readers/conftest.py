@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.test import Client
 
 from kiosco.readers.models import Reader
@@ -29,7 +29,6 @@ UA_FIREFOX_ANDROID = "Mozilla/5.0 (Android 14; Mobile; rv:121.0) Gecko/121.0 Fir
 def _fast_hasher_and_clean_limits(settings: Any, request: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
-    _clear_rate_limits(request)
 
 
 @pytest.fixture
@@ -71,12 +70,3 @@ def without_csrf(content: bytes) -> bytes:
 @pytest.fixture
 def signed_in() -> Callable[..., Client]:
     return sign_in
-
-
-def _clear_rate_limits(request: pytest.FixtureRequest) -> None:
-    """Without Redis the counters are a database table: only a test with the database."""
-    for name in ("transactional_db", "db"):
-        if name in request.fixturenames:
-            request.getfixturevalue(name)  # the database first, then its counters
-            caches["ratelimit"].clear()
-            return
