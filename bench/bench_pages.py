@@ -42,14 +42,15 @@ def bench_env(var_dir: Path) -> dict[str, str]:
     )
 
 
-def prepare(env: dict[str, str]) -> str:
+def prepare(env: dict[str, str], access: str = "free") -> str:
+    """Migrate, load the demo edition, and answer the path of one article at ``access``."""
     kiosco = str(BIN / "kiosco")
     subprocess.run([kiosco, "migrate", "--noinput", "--verbosity", "0"], env=env, check=True)
     subprocess.run([kiosco, "load-demo"], env=env, check=True, stdout=subprocess.DEVNULL)
     probe = (
         "import django; django.setup();"
         "from kiosco.newsroom.models import Article;"
-        "a = Article.objects.published().filter(access='free').first();"
+        f"a = Article.objects.published().filter(access={access!r}).first();"
         "print(a.get_absolute_url())"
     )
     env = dict(env, DJANGO_SETTINGS_MODULE="kiosco.settings")

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench_pages import BIN, ROOT, free_port, wait_until_up
+from bench_pages import BIN, ROOT, free_port, prepare, wait_until_up
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
@@ -71,20 +71,6 @@ def throwaway_database() -> Iterator[None]:
     finally:
         with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-
-
-def prepare(env: dict[str, str]) -> str:
-    kiosco = str(BIN / "kiosco")
-    subprocess.run([kiosco, "migrate", "--noinput", "--verbosity", "0"], env=env, check=True)
-    subprocess.run([kiosco, "load-demo"], env=env, check=True, stdout=subprocess.DEVNULL)
-    probe = (
-        "import django; django.setup();"
-        "from kiosco.newsroom.models import Article;"
-        "a = Article.objects.published().filter(access='subscribers').first();"
-        "print(a.get_absolute_url())"
-    )
-    out = subprocess.run([sys.executable, "-c", probe], env=env, check=True, capture_output=True)
-    return out.stdout.decode().strip()
 
 
 @contextmanager
@@ -290,7 +276,8 @@ def percentile(values: list[float], share: float) -> float:
 def takeovers(env: dict[str, str], article: str) -> None:
     web = [free_port(), free_port()]
     live = free_port()
-    commands = [["serve", "--port", str(p), "--workers", "1"] for p in web]
+    # Part 1 collected the static files: two instances collecting at once would race.
+    commands = [["serve", "--port", str(p), "--workers", "1", "--no-collectstatic"] for p in web]
     with servers(env, *commands, ["live", "--port", str(live)]):
         for port in web:
             wait_until_up(f"http://127.0.0.1:{port}/healthz/live")
@@ -443,7 +430,7 @@ def main() -> int:
     var_dir.mkdir(parents=True)
     env = bench_env(var_dir)
     with throwaway_database(), tempfile.TemporaryDirectory() as directory:
-        article = prepare(env)
+        article = prepare(env, access="subscribers")
         page_and_heartbeat(env, article, Path(directory))
         takeovers(env, article)
         memory(env)
