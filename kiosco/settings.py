@@ -97,8 +97,6 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     # readers: the kiosco_device cookie and the Device row's last_seen (after auth).
     "kiosco.readers.middleware.DeviceMiddleware",
-    # insights: a takeover ("continue reading here") moves the seat's cached notice on.
-    "kiosco.insights.middleware.TakeoverVersionMiddleware",
 ]
 
 ROOT_URLCONF = "kiosco.urls"

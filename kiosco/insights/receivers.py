@@ -1,5 +1,6 @@
-"""A password change or a plan change moves the seat's cached ladder state on
-(the readers and subscriptions apps record them as events; insights listens)."""
+"""A takeover, a password change or a plan change moves the seat's cached ladder
+state on (the leases app signals takeovers; readers and subscriptions record the
+others as events; insights listens)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from django.db.models.signals import post_save
 
 from kiosco.insights import services
+from kiosco.leases.services import lease_taken_over
 from kiosco.readers.models import SecurityEvent
 
 
@@ -16,5 +18,10 @@ def on_security_event(sender: Any, instance: SecurityEvent, created: bool, **kwa
         services.invalidate_reader(instance.reader_id)
 
 
+def on_lease_taken_over(sender: Any, reader_id: int, **kwargs: Any) -> None:
+    services.invalidate_reader(reader_id)
+
+
 def connect() -> None:
     post_save.connect(on_security_event, sender=SecurityEvent, dispatch_uid="kiosco.insights")
+    lease_taken_over.connect(on_lease_taken_over, dispatch_uid="kiosco.insights.takeover")

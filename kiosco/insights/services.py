@@ -2,7 +2,7 @@
 and cached.
 
 Hot path: a signed-in reader costs two cache reads (their seat id, the seat's state
-under its version) and no query. The version moves on every takeover (``middleware``,
+under its version) and no query. The version moves on every takeover (``lease_taken_over``,
 after "continue reading here") and every password or plan change (``receivers``).
 Anonymous readers cost nothing at all.
 """
@@ -127,7 +127,7 @@ def _version_key(seat_id: int) -> str:
 
 def notice_for_seat(seat_id: int) -> Decision:
     """The seat's ladder state, cached under its version (moved by every takeover
-    through ``middleware`` and every password or plan change through ``receivers``);
+    through ``lease_taken_over`` and every password or plan change through ``receivers``);
     a notice that would clear by quiet time is recomputed once ``until`` passes."""
     key = f"insights:seat:{seat_id}:ladder:{cache.get(_version_key(seat_id), 0)}"
     cached = cache.get(key)

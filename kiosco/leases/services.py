@@ -19,6 +19,7 @@ from collections.abc import Callable
 from functools import lru_cache, partial
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils.module_loading import import_string
 
 from kiosco.leases import app_settings
@@ -84,12 +85,31 @@ def acquire_lease(
     return check_lease(seat_id, slots, reader_id, device_id, idle, token)
 
 
+def _after_takeover(told: list[Notice], seat_id: int, reader_id: int) -> None:
+    try:
+        for notice in told:
+            notifier().publish(notice)
+    finally:  # a notifier that is down must not hide the takeover from the notice ladder
+        lease_taken_over.send(sender=Engine, seat_id=seat_id, reader_id=reader_id)
+
+
+# Sent after the commit of a takeover that displaced a device, with ``seat_id`` and
+# ``reader_id`` (the taker): higher apps (insights' sharing notice) connect in ready().
+lease_taken_over = Signal()
+
+
 def take_over_lease(
     seat_id: int, slots: int, reader_id: int, device_id: str, idle: float, token: str | None
 ) -> Result:
     """The reader pressed "continue reading here"."""
     me = _device(reader_id, device_id, idle)
-    return engine().take_over(Seat(seat_id, slots), me, read_token(token, device_id))
+    told: list[Notice] = []
+    taker = Engine(store(), app_settings.policy(), notify=told.append)
+    result = taker.take_over(Seat(seat_id, slots), me, read_token(token, device_id))
+    if told:  # one callback after commit: the notices, then the signal
+        after = partial(_after_takeover, told, seat_id, reader_id)
+        transaction.on_commit(after, robust=True)
+    return result
 
 
 def renew_lease(
