@@ -10,6 +10,8 @@ all judged by the store's clock."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.core import signing
 
 from kiosco.leases.engine import Lease, Token
@@ -21,6 +23,7 @@ def sign_token(lease: Lease) -> str:
     return signing.dumps([lease.seat, lease.slot, lease.generation, lease.device], salt=SALT)
 
 
+@lru_cache(maxsize=4096)  # a reading device sends the same token with every page
 def read_token(value: str | None, device: str) -> Token | None:
     """The token, if it is genuine and was issued to this device."""
     if not value:

@@ -1,9 +1,12 @@
-"""The default cache on Redis, failing soft.
+"""The default cache on Redis, failing soft, and cheap on the hot path.
 
 Redis carries only what may be lost (ARCHITECTURE.md): a cached article, the current
 terms' id. When it is down or restarting, a read misses and a write is dropped, logged
 and counted, so pages keep serving from the database instead of answering 500. (The
 rate-limit counters use their own alias and fail open in kiosco/readers/ratelimit.py.)
+
+Django's Redis client builds a new ``redis.Redis`` object around its connection pool
+on every call; a page makes a few calls, so the client here keeps one per pool.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis import RedisError
 
 logger = logging.getLogger(__name__)
@@ -24,7 +28,33 @@ def _failed(operation: str, exc: Exception) -> None:
     logger.warning("cache %s failed, carrying on without the cache: %r", operation, exc)
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """One ``redis.Redis`` per connection pool, made once (it is thread-safe: each
+    command borrows a connection from the pool)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        django: Any = self  # Django's private helpers, which django-stubs does not type
+        index = django._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            pool = django._get_connection_pool(write)
+            client = self._clients[index] = django._client(connection_pool=pool)
+        return client
+
+
 class FailSoftRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
+
+    def validate_key(self, key: str) -> None:
+        """Django checks every key against memcached's limits (a loop over its
+        characters); Redis has none of them, and our keys are built by our code."""
+
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
         try:
             return super().get(key, default, version)
@@ -32,13 +62,33 @@ class FailSoftRedisCache(RedisCache):
             _failed("get", exc)
             return default
 
-    def set(self, key: Any, value: Any, timeout: Any = 300, version: int | None = None) -> None:
+    def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
+        try:
+            return super().get_many(keys, version)
+        except RedisError as exc:
+            _failed("get_many", exc)
+            return {}
+
+    def set(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> None:
         try:
             super().set(key, value, timeout, version)
         except RedisError as exc:
             _failed("set", exc)
 
-    def add(self, key: Any, value: Any, timeout: Any = 300, version: int | None = None) -> bool:
+    def set_many(
+        self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[Any]:
+        try:
+            return super().set_many(data, timeout, version)
+        except RedisError as exc:
+            _failed("set_many", exc)
+            return list(data)
+
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> bool:
         try:
             return bool(super().add(key, value, timeout, version))
         except RedisError as exc:

@@ -64,7 +64,12 @@ RELEASE_FILTERS = (("seat",), ("reader",), ("reader", "device"))
 class Database(Protocol):
     vendor: str
 
-    def fetch(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]: ...
+    def fetch(
+        self, sql: str, params: Mapping[str, Any], *, prepare: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """``prepare``: a statement run on every page view, worth preparing where the
+        adapter can."""
+        ...
 
     def atomic(self) -> AbstractContextManager[None]: ...
 
@@ -165,7 +170,7 @@ class SqlStore:
         self.sql = statements(db.vendor)
 
     def read_seat(self, seat: int) -> tuple[float, list[SlotState]]:
-        rows = self.db.fetch(self.sql.read, {"shift": self.offset, "seat": seat})
+        rows = self.db.fetch(self.sql.read, {"shift": self.offset, "seat": seat}, prepare=True)
         return float(rows[0][0]), [_row(r[1:]) for r in rows if r[1] is not None]
 
     def create_slots(self, seat: int, count: int) -> None:
