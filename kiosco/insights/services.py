@@ -23,6 +23,7 @@ from kiosco.insights.log import TAKEOVER_KINDS, takeovers_from_rows
 from kiosco.leases.models import Event
 from kiosco.readers import events
 from kiosco.readers.models import SecurityEvent
+from kiosco.readers.snapshot import forget_reader
 from kiosco.subscriptions.models import Seat
 
 PASSWORD_TAGS = ("account:password:changed", "account:password:reset")
@@ -119,6 +120,10 @@ def invalidate_reader(reader_id: int) -> None:
             cache.incr(_version_key(seat_id))
         except ValueError:  # no version yet: any fresh value differs from the default
             cache.set(_version_key(seat_id), int(time.time() * 1000), None)
+    # The notice rides in the snapshots of the seats' holders (insights/snapshot.py).
+    forget_reader(reader_id)
+    for holder_id in Seat.objects.filter(pk__in=owned).values_list("holder_id", flat=True):
+        forget_reader(holder_id)
 
 
 def _version_key(seat_id: int) -> str:

@@ -6,7 +6,9 @@ class ReadersConfig(AppConfig):
     label = "readers"
 
     def ready(self) -> None:
-        from kiosco.readers import ratelimit, receivers
+        from kiosco.lib.slots import register_quick_slot
+        from kiosco.readers import ratelimit, receivers, slots
 
         receivers.connect()
         ratelimit.install()
+        register_quick_slot("account_nav", slots.account_nav)

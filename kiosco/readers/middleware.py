@@ -1,16 +1,21 @@
-"""The device cookie: every browser gets a random id (``kiosco_device``) the first time
-it calls, and signed-in browsers keep their Device row's last_seen fresh. A Device row
-is made only for an id the browser has sent back."""
+"""The device cookie: a browser gets a random id (``kiosco_device``) with the first
+response that is its own, and signed-in browsers keep their Device row's last_seen
+fresh. A Device row is made only for an id the browser has sent back. A page every
+anonymous visitor shares (``Cache-Control: public``: the front page, an article) sets
+no cookie, or a proxy could not share it; the sign-in page and everything after it do."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib import auth
+from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from kiosco.readers import app_settings, services
 from kiosco.readers.notices import tell_signed_out_device
+from kiosco.readers.sessions import keep_reader_cookie
 
 
 class DeviceMiddleware:
@@ -26,7 +31,7 @@ class DeviceMiddleware:
         if known:
             tell_signed_out_device(request)  # signed out elsewhere: say why, once
         response = self.get_response(request)
-        if not known:
+        if not known and "public" not in response.get("Cache-Control", ""):
             response.set_cookie(
                 app_settings.DEVICE_COOKIE,
                 request.device_id,  # type: ignore[attr-defined]
@@ -35,6 +40,7 @@ class DeviceMiddleware:
                 httponly=True,
                 samesite="Lax",
             )
+        keep_reader_cookie(request, response)
         _touch_if_due(request)
         return response
 
@@ -54,3 +60,14 @@ def _touch_if_due(request: HttpRequest) -> None:
     )
     if due:
         services.link_session_to_device(request)
+
+
+class ReaderAuthenticationMiddleware(AuthenticationMiddleware):
+    """Django's, with ``request.user`` resolved at once instead of wrapped in a lazy
+    object: a page reads it a hundred times (templates, middleware, the paywall), and
+    every read through the wrapper costs a call. Resolving is cheap: with no session
+    cookie there is nothing to load, and a signed-in reader comes from the cache."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = auth.get_user(request)

@@ -58,6 +58,19 @@ class Reader(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    # The hot path keeps the reader cached without its password hash (readers/snapshot.py):
+    # the session's auth hash is computed once, when the cache entry is built.
+    def keep_session_auth_hash(self) -> None:
+        self.__dict__["_session_auth_hash"] = super().get_session_auth_hash()
+
+    def get_session_auth_hash(self) -> str:
+        kept = self.__dict__.get("_session_auth_hash")
+        return kept if kept is not None else super().get_session_auth_hash()
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.__dict__.pop("_session_auth_hash", None)  # the kept hash is the old password's
+
 
 class SecurityEvent(models.Model):
     """A security-relevant fact about a reader, tagged ``source:subject:action``

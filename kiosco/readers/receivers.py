@@ -7,10 +7,13 @@ from typing import Any
 
 from allauth.account import signals as account
 from django.contrib.auth import signals as auth
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest
 
 from kiosco.readers import services
 from kiosco.readers.events import EventTag, record
+from kiosco.readers.models import Reader
+from kiosco.readers.snapshot import forget_reader
 
 
 def _ip(request: HttpRequest | None) -> str | None:
@@ -50,7 +53,14 @@ def on_email_changed(sender: Any, request: HttpRequest, user: Any, **kwargs: Any
     record(EventTag.EMAIL_CHANGED, reader=user, ip_address=_ip(request))
 
 
+def on_reader_changed(sender: Any, instance: Reader, **kwargs: Any) -> None:
+    """A saved or deleted reader (password, email, language…): its cached snapshot goes."""
+    forget_reader(instance.pk)
+
+
 def connect() -> None:
+    post_save.connect(on_reader_changed, sender=Reader, dispatch_uid="kiosco.readers.saved")
+    post_delete.connect(on_reader_changed, sender=Reader, dispatch_uid="kiosco.readers.deleted")
     account.user_logged_in.connect(on_logged_in, dispatch_uid="kiosco.readers.logged_in")
     auth.user_logged_out.connect(on_logged_out, dispatch_uid="kiosco.readers.logged_out")
     for signal in (account.password_changed, account.password_set):

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from kiosco.insights import services
+from kiosco.insights.snapshot import notice_of
 
 register = template.Library()
 
@@ -16,12 +17,7 @@ register = template.Library()
 def sharing_notice(context: dict[str, Any]) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    if request is None or user is None or not user.is_authenticated:
-        return {"notice": None}  # anonymous readers cost nothing
-    seat_id = services.seat_of(user.pk)
-    if seat_id is None:
-        return {"notice": None}
-    decision = services.notice_for_seat(seat_id)
-    if not decision.notice:
+    decision = notice_of(user)  # from the reader's snapshot: no read of its own
+    if request is None or decision is None:
         return {"notice": None}
     return {"notice": services.notice_context(request, user, decision)}

@@ -44,6 +44,9 @@ class Entitlements:
     subscription_id: int | None = None
     status: str | None = None
     is_owner: bool = False
+    # When ``can_read_subscriber_content`` turns by time alone (a period or a grace
+    # period ending): a cached copy is good until then (kiosco/subscriptions/snapshot.py).
+    turns_at: datetime | None = None
 
 
 NOTHING = Entitlements()
@@ -62,9 +65,8 @@ def entitlements_for(reader: Any, now: datetime | None = None) -> Entitlements:
     if seat is None:
         return NOTHING
     sub = seat.subscription
-    allowed = grants_access(
-        sub.status, sub.current_period_end, sub.grace_until, now or timezone.now()
-    )
+    now = now or timezone.now()
+    allowed = grants_access(sub.status, sub.current_period_end, sub.grace_until, now)
     return Entitlements(
         can_read_subscriber_content=allowed,
         seat_id=seat.pk if allowed else None,
@@ -74,7 +76,18 @@ def entitlements_for(reader: Any, now: datetime | None = None) -> Entitlements:
         subscription_id=sub.pk,
         status=sub.status,
         is_owner=sub.owner_reader_id == reader.pk,
+        turns_at=_turns_at(sub.status, sub.current_period_end, sub.grace_until, now),
     )
+
+
+def _turns_at(
+    status: str, period_end: datetime, grace_until: datetime | None, now: datetime
+) -> datetime | None:
+    """When ``grants_access`` would answer otherwise with no change but time."""
+    ends = grace_until if status == Status.PAST_DUE else period_end
+    if status == Status.EXPIRED or ends is None or ends <= now:
+        return None
+    return ends
 
 
 def reader_may_read(reader: Any, article: Any) -> bool:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from kiosco.leases.services import release_seat, shrink_seat
 from kiosco.readers.events import record
+from kiosco.readers.snapshot import forget_reader
 from kiosco.subscriptions.events import SubscriptionTag
 from kiosco.subscriptions.models import Organisation, Plan, Seat, Subscription
 from kiosco.subscriptions.services.mail import send_after_commit, tell_owner_of_change
@@ -67,6 +68,7 @@ def start_subscription(
     holder = reader if organisation is None else first_holder
     if holder is not None:
         Seat.objects.filter(subscription=subscription, number=1).update(holder=holder, taken_at=now)
+        forget_reader(holder.pk)  # an update sends no signal: the holder's pages read again
     record(SubscriptionTag.STARTED, reader=reader, subscription=subscription.pk, plan=plan.code)
     tell_owner_of_change(subscription, "started")
     return subscription
@@ -122,6 +124,7 @@ def vacate_seat(seat: Seat, reason: str) -> bool:
     )
     if emptied != 1:
         return False
+    forget_reader(seat.holder_id)  # an update sends no signal: the holder's pages read again
     release_seat(seat.pk, reason)
     return True
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from kiosco.lib import confirmation
 from kiosco.readers.events import record
 from kiosco.readers.models import normalise_email
+from kiosco.readers.snapshot import forget_reader
 from kiosco.subscriptions.events import SubscriptionTag
 from kiosco.subscriptions.models import Invitation, Organisation, Seat, Subscription
 from kiosco.subscriptions.services.entitlements import grants_access
@@ -223,6 +224,8 @@ def _claim(seat: Seat, reader: Any) -> bool:
     except IntegrityError:
         raise SeatRefused("already_seated") from None
     seat.holder = reader
+    if updated == 1:
+        forget_reader(reader.pk)  # an update sends no signal: the holder's pages read again
     return updated == 1
 
 

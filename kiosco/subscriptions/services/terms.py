@@ -1,7 +1,8 @@
 """Versioned terms: the current version, acceptance, rendering.
 
 The current version's id is cached (``cache``) and dropped whenever a version is
-saved, so the per-request check in the middleware costs one cache read.
+saved, so the per-request check in the middleware costs no round trip of its own: it
+comes with the request's other keys (``kiosco.lib.hot``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from typing import Any
 
 import markdown
 from django.core.cache import cache
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from markdown.treeprocessors import Treeprocessor
 
+from kiosco.lib import hot
 from kiosco.readers.events import record
 from kiosco.subscriptions.events import SubscriptionTag
 from kiosco.subscriptions.models import TermsAcceptance, TermsVersion
@@ -28,12 +31,17 @@ def current_terms() -> TermsVersion | None:
 
 
 def current_terms_id() -> int | None:
-    cached = cache.get(CACHE_KEY)
+    cached = hot.get(CACHE_KEY)
     if cached is None:
         version = current_terms()
         cached = version.pk if version else _NONE
-        cache.set(CACHE_KEY, cached, 300)
+        hot.put(CACHE_KEY, cached, 300)
     return cached or None
+
+
+def hot_keys(request: HttpRequest) -> list[str]:
+    """``KIOSCO_HOT_KEYS``: a signed-in page checks the current terms' id."""
+    return [CACHE_KEY]
 
 
 def forget_current_terms() -> None:

@@ -1,0 +1,28 @@
+"""The account links in every page's masthead (``slots/account_nav.html``), rendered once
+per reader, snapshot and language instead of on every page (``kiosco.lib.slots``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import get_language
+
+from kiosco.lib.hot import LocalMemo
+from kiosco.readers.snapshot import current
+
+_navs: LocalMemo[str] = LocalMemo(4096)
+
+
+def account_nav(
+    request: HttpRequest, context: Mapping[str, Any], render: Callable[[], str]
+) -> str | None:
+    """Everything the links show comes from the reader's snapshot (their plan, their
+    organisations), so an entry keyed by that snapshot is good until it is rebuilt;
+    signed out, the links depend on the page only (sign in, then come back here)."""
+    snap = current(request.user)
+    who = f"{snap.reader.pk}:{snap.version}:{snap.built}" if snap else f"anonymous:{request.path}"
+    key = f"{who}:{get_language()}"
+    nav = _navs.get(key)
+    return nav if nav is not None else _navs.put(key, render())

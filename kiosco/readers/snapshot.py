@@ -1,0 +1,131 @@
+"""What every page needs to know of the signed-in reader, cached as one entry.
+
+The account itself (``request.user``), and what the apps above add through
+``KIOSCO_READER_SNAPSHOT`` (dotted paths of ``f(reader) -> (data, until)``): the
+subscriptions app its entitlement and header summary, insights the sharing notice.
+A page then costs no query for any of it, and one cache round trip with the rest of
+the request's keys (``kiosco.lib.hot``).
+
+The entry is tagged with the reader's version (``reader:<tag>:v``, ``reader_tag``). Whatever changes
+one of its parts moves the version (``forget_reader``): the reader saved (password,
+email, language), a seat, subscription or plan changed, a takeover, a terms
+acceptance. A part that stops being true by time alone says when (``until``: the
+end of a paid period, a grace period, a notice's quiet days), and the entry is
+rebuilt once that time has passed. ``MAX_AGE`` bounds any change a code path forgot to
+announce.
+
+The cached reader has no password hash: the field is deferred, so anything that
+checks or changes the password loads it from the database, and the session's auth
+hash is kept instead, computed when the entry was built (``Reader.get_session_auth_hash``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache as memoize
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from kiosco.lib import hot
+from kiosco.readers.models import Reader
+
+MAX_AGE = 300  # seconds an entry lives at most, announced changes or not
+Contributor = Callable[[Reader], tuple[Any, float | None]]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: str
+    reader: Reader
+    parts: dict[str, Any] = field(default_factory=dict)
+    until: float | None = None  # a part stops being true by time then
+    built: float = 0.0  # when: names this very entry (a rebuild after ``until`` keeps the version)
+
+    def fresh(self, version: str, now: float) -> bool:
+        return self.version == version and (self.until is None or now < self.until)
+
+
+def reader_tag(reader_id: int) -> str:
+    """The reader's keys are named by a keyed hash of their id: the same tag can travel
+    in a cookie (readers/sessions.py) without telling anyone the account's number."""
+    return _tag(int(reader_id), settings.SECRET_KEY)
+
+
+@lru_cache(maxsize=8192)
+def _tag(reader_id: int, secret: str) -> str:
+    mac = hmac.new(secret.encode(), f"kiosco-reader:{reader_id}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:24]
+
+
+def snapshot_keys(tag: str) -> list[str]:
+    """The reader's version key and entry key."""
+    return [f"reader:{tag}:v", f"reader:{tag}:snapshot"]
+
+
+def _version_key(reader_id: int) -> str:
+    return snapshot_keys(reader_tag(reader_id))[0]
+
+
+def _entry_key(reader_id: int) -> str:
+    return snapshot_keys(reader_tag(reader_id))[1]
+
+
+@memoize
+def _contributors() -> tuple[tuple[str, Contributor], ...]:
+    paths: dict[str, str] = getattr(settings, "KIOSCO_READER_SNAPSHOT", {})
+    return tuple((name, import_string(path)) for name, path in paths.items())
+
+
+def snapshot_of(reader_id: int) -> Snapshot | None:
+    """The reader's snapshot, from the cache or built now; None for no such reader."""
+    version = hot.version(_version_key(reader_id))
+    cached = hot.get(_entry_key(reader_id))
+    if isinstance(cached, Snapshot) and cached.fresh(version, time.time()):
+        return cached
+    reader = Reader.objects.filter(pk=reader_id).first()
+    if reader is None:
+        return None
+    built = build(reader, version)
+    hot.put(_entry_key(reader_id), built, MAX_AGE)
+    return built
+
+
+def build(reader: Reader, version: str) -> Snapshot:
+    parts, until = {}, None
+    for name, contribute in _contributors():
+        parts[name], ends = contribute(reader)
+        if ends is not None:
+            until = ends if until is None else min(until, ends)
+    return Snapshot(version, _without_password(reader), parts, until, time.time())
+
+
+def _without_password(reader: Reader) -> Reader:
+    reader.keep_session_auth_hash()
+    del reader.__dict__["password"]  # deferred: a later read loads it from the database
+    return reader
+
+
+def current(reader: Any) -> Snapshot | None:
+    """The signed-in reader's snapshot (None for anyone else)."""
+    if reader is None or not getattr(reader, "is_authenticated", False):
+        return None
+    return snapshot_of(reader.pk)
+
+
+def part(reader: Any, name: str) -> Any:
+    """One app's part of a signed-in reader's snapshot (None for anyone else)."""
+    snap = current(reader)
+    return snap.parts.get(name) if snap is not None else None
+
+
+def forget_reader(reader_id: int | None) -> None:
+    """Something on the reader's pages changed: the next request rebuilds the entry."""
+    if reader_id is not None:
+        hot.bump(_version_key(reader_id))
