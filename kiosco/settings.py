@@ -80,17 +80,20 @@ MIDDLEWARE = [
     # hardening: input no view could store (NUL bytes, odd charsets, deep or huge bodies)
     # is refused here, before anything else runs (kiosco/lib/edge.py).
     "kiosco.lib.edge.EdgeMiddleware",
+    # the hot path: a request's small cache reads fetched in one round trip (kiosco/lib/hot.py).
+    "kiosco.lib.hot.HotMiddleware",
     # readers: X-Forwarded-* count only from KIOSCO_TRUSTED_PROXIES (kiosco/lib/client_ip.py).
     "kiosco.lib.client_ip.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # hardening: the Content-Security-Policy header, nonce per request (below).
-    "csp.middleware.CSPMiddleware",
+    "kiosco.lib.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # readers: Django's AuthenticationMiddleware, the reader resolved at once (not lazily).
+    "kiosco.readers.middleware.ReaderAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -172,6 +175,12 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions: with Redis, read from it (with the request's other keys, in one round trip)
+# and written through to the database, so a page costs no database round trip for its
+# session and a Redis restart signs nobody out (kiosco/readers/sessions.py).
+# Without Redis the cache is each process's own memory, which would let one worker
+# miss another's sign-out: sessions then stay in the database alone.
+SESSION_ENGINE = "kiosco.readers.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 # hardening: rate-limit counters must be shared by every worker of an edition, or each
 # of `kiosco serve`'s processes counts alone and an attacker gets N times the tries.
 # With Redis they live there; without it, in the database (a table kiosco/lib's
@@ -191,9 +200,11 @@ CACHES["ratelimit"] = (
 
 # --- Accounts -----------------------------------------------------------------------
 AUTH_USER_MODEL = "readers.Reader"
+# Django's and allauth's backends, with the signed-in reader read from the cache instead
+# of the database on every request (kiosco/readers/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "kiosco.readers.backends.StaffBackend",
+    "kiosco.readers.backends.ReaderBackend",
 ]
 PASSWORD_HASHERS = [
     # Argon2id with explicit OWASP-minimum parameters (readers/hashers.py says why);
@@ -224,6 +235,15 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 USERSESSIONS_TRACK_ACTIVITY = False
 ACCOUNT_ADAPTER = "kiosco.readers.adapter.ReaderAccountAdapter"
+# The cache keys every request reads, fetched in one round trip (kiosco/lib/hot.py):
+# dotted f(request) -> list of keys; each app appends its own.
+KIOSCO_HOT_KEYS = [
+    "kiosco.newsroom.cache.hot_keys",
+    "kiosco.readers.sessions.hot_keys",
+]
+# What a signed-in reader's pages need, cached as one entry (kiosco/readers/snapshot.py):
+# name -> dotted f(reader) -> (data, valid until); each app adds its part.
+KIOSCO_READER_SNAPSHOT: dict[str, str] = {}
 # Each app adds its sections to a reader's data export: dotted f(reader) -> dict.
 KIOSCO_READER_EXPORTERS: list[str] = []
 ACCOUNT_FORMS = {  # allauth's forms plus length caps on email and password
@@ -355,6 +375,9 @@ KIOSCO_LEASE_TTL = env_int("KIOSCO_LEASE_TTL", 180, minimum=10)
 KIOSCO_LEASE_IDLE = env_int("KIOSCO_LEASE_IDLE", 180, minimum=10)
 if (_idle_problem := idle_limit_problem(KIOSCO_LEASE_IDLE)) is not None:
     raise ImproperlyConfigured(_idle_problem)  # active readers would look stale
+# PostgreSQL: the lease statements are prepared once per connection (server-side
+# binding); set 0 behind a pooler in transaction mode that cannot keep them.
+KIOSCO_LEASE_PREPARED_STATEMENTS = env_bool("KIOSCO_LEASE_PREPARED_STATEMENTS", True)
 # Rate limit "lease takeover per seat": at most this many explicit "continue here" per
 # window; past it the reader gets a refusal with its reason (counted from the event log).
 KIOSCO_LEASE_TAKEOVERS = env_int("KIOSCO_LEASE_TAKEOVERS", 6, minimum=1)
@@ -397,6 +420,9 @@ KIOSCO_SUBSCRIPTION_RATE_LIMITS = {
 KIOSCO_PAST_DUE_GRACE_DAYS = env_int("KIOSCO_PAST_DUE_GRACE_DAYS", 7, minimum=0)
 # A new version of the terms asks subscribers to accept it at their next visit.
 MIDDLEWARE.append("kiosco.subscriptions.middleware.TermsAcceptanceMiddleware")
+# A signed-in reader's entitlement and header summary, cached with the reader.
+KIOSCO_READER_SNAPSHOT["subscriptions"] = "kiosco.subscriptions.snapshot.contribute"
+KIOSCO_HOT_KEYS.append("kiosco.subscriptions.services.terms.hot_keys")
 KIOSCO_DEMO_LOADERS.append("kiosco.subscriptions.demo.load_personas")
 KIOSCO_READER_EXPORTERS.append("kiosco.subscriptions.services.accounts.export_reader_subscriptions")
 
@@ -440,6 +466,8 @@ KIOSCO_NEWSLETTER_RATE_LIMITS = {
     "test_send": "20/h/user",
 }
 KIOSCO_READER_EXPORTERS.append("kiosco.newsletter.services.export_reader_newsletter")
+# The sharing notice of a signed-in reader's seat, cached with the reader.
+KIOSCO_READER_SNAPSHOT["insights"] = "kiosco.insights.snapshot.contribute"
 KIOSCO_PERIODIC_JOBS["kiosco.newsletter.issues.resume_stalled_sends"] = 60
 
 LOGGING = {
@@ -459,6 +487,11 @@ KIOSCO_PAYWALL_RATE_LIMITS = {
     # per reader, so it cannot be turned into a mail flood or a sign-out loop.
     "not_me": "3/h/user",
 }
+
+# --- newsroom: pages shared by every anonymous visitor (kiosco/newsroom/pages.py) ------
+# Seconds a proxy or CDN in front may serve an anonymous page without asking again
+# (s-maxage); browsers always revalidate (ETag, a 304 when nothing changed).
+KIOSCO_PUBLIC_CACHE_SECONDS = env_int("KIOSCO_PUBLIC_CACHE_SECONDS", 60, minimum=0)
 
 # --- newsroom: uploaded images and their renditions ---------------------------------
 # Served by Django at MEDIA_URL in the embedded shape (kiosco.newsroom.urls); in

@@ -14,7 +14,7 @@ urlpatterns = [
     path("healthz/live", lib_views.live, name="health-live"),
     path("healthz/ready", lib_views.ready, name="health-ready"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", lib_views.set_language, name="set_language"),
     # Only allauth's account flows: its own sessions page would sign other devices out
     # without the re-authentication "Your devices" asks for.
     path("accounts/sessions/", RedirectView.as_view(pattern_name="readers:devices")),

@@ -8,8 +8,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.i18n import set_language as django_set_language
 
 from kiosco.lib.edge import is_json_endpoint, problem
+from kiosco.lib.origin import origin_checked
 
 # What a restarting or unreachable database raises: the connection is gone, not the query wrong.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
@@ -21,6 +23,10 @@ RETRY_AFTER_SECONDS = 5
 def live(request: HttpRequest) -> HttpResponse:
     """Liveness: the process answers. Touches nothing else (also the bench baseline)."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+# The footer's language switch is on every page, shared pages too: checked by Origin.
+set_language = origin_checked(django_set_language)
 
 
 @never_cache

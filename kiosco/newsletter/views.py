@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from kiosco.lib import confirmation
 from kiosco.lib.edge import problem
+from kiosco.lib.origin import origin_checked
 from kiosco.newsletter import ratelimit, services
 from kiosco.newsletter.forms import PreferencesForm, SignupForm
 from kiosco.newsletter.mail import subscriber_from_token
@@ -51,6 +52,7 @@ def newsletter_page(request: HttpRequest) -> HttpResponse:
     return render(request, "newsletter/page.html", {"form": form})
 
 
+@origin_checked  # the sign-up block is on shared pages: no per-browser token there
 @require_POST
 def signup(request: HttpRequest) -> HttpResponse:
     signed_in = request.user.is_authenticated

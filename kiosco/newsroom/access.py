@@ -48,6 +48,13 @@ class AccessDecision:
     panel: str = field(default="", compare=False)
     context: Mapping[str, Any] = field(default_factory=dict, compare=False)
     finish: Callable[[HttpResponse], None] = field(default=_no_change, compare=False)
+    # The hook's panel is the same for every reader it gives this decision on this page
+    # (the reading script, say; not a dialog naming a device): it may be rendered once.
+    panel_shared: bool = field(default=False, compare=False)
+
+    @property
+    def panel_is_shared(self) -> bool:
+        return self.panel_shared or not self.panel  # the offer is everyone's
 
     @property
     def panel_template(self) -> str:

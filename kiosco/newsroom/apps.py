@@ -6,8 +6,10 @@ class NewsroomConfig(AppConfig):
     label = "newsroom"
 
     def ready(self) -> None:
-        from kiosco.newsroom import search
+        from kiosco.lib.slots import register_quick_slot
+        from kiosco.newsroom import search, slots
         from kiosco.newsroom.cache import connect_signals
 
         connect_signals()
         search.connect_signals()
+        register_quick_slot("panel", slots.article_panel)

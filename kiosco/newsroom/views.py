@@ -6,19 +6,21 @@ views only pass that decision to the template.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
-from kiosco.newsroom import reading, seo
+from kiosco.newsroom import pages, reading, seo
 from kiosco.newsroom.access import can_read_body, visible_blocks
-from kiosco.newsroom.cache import article_for_page, content_version
-from kiosco.newsroom.models import Access, Author, Section
+from kiosco.newsroom.cache import article_for_page, author_for_page, section_for_page
+from kiosco.newsroom.models import Access
 
 # Renditions are written once under a fresh path per image: a day of caching is safe.
 MEDIA_MAX_AGE = 86_400
@@ -26,25 +28,49 @@ MEDIA_MAX_AGE = 86_400
 
 @require_safe
 def front_page(request: HttpRequest) -> HttpResponse:
-    front = reading.front_page()
-    context = {"lead": front.lead, "secondaries": front.secondaries, "sections": front.sections}
-    return render(request, "newsroom/front.html", context)
+    def shared() -> dict[str, Any]:
+        front = reading.front_page()
+        return {"lead": front.lead, "secondaries": front.secondaries, "sections": front.sections}
+
+    return pages.respond(request, "front", "newsroom/front.html", shared, {})
 
 
 @require_safe
 def section_page(request: HttpRequest, section: str) -> HttpResponse:
-    current = get_object_or_404(Section, slug=section)
-    page = reading.section_page(current, request.GET.get("page"))
-    context = {"section": current, "page": page, "articles": page.object_list}
-    return render(request, "newsroom/section.html", context)
+    current = section_for_page(section)
+    if current is None:
+        raise Http404("No such section.")
+    number = page_number(request)
+
+    def shared() -> dict[str, Any]:
+        page = reading.section_page(current, number)
+        return {"section": current, "page": page, "articles": page.object_list}
+
+    return pages.respond(
+        request, f"section:{current.pk}:{number}", "newsroom/section.html", shared, {}
+    )
 
 
 @require_safe
 def author_page(request: HttpRequest, author: str) -> HttpResponse:
-    person = get_object_or_404(Author, slug=author)
-    page = reading.author_page(person, request.GET.get("page"))
-    context = {"author": person, "page": page, "articles": page.object_list}
-    return render(request, "newsroom/author.html", context)
+    person = author_for_page(author)
+    if person is None:
+        raise Http404("No such author.")
+    number = page_number(request)
+
+    def shared() -> dict[str, Any]:
+        page = reading.author_page(person, number)
+        return {"author": person, "page": page, "articles": page.object_list}
+
+    return pages.respond(
+        request, f"author:{person.pk}:{number}", "newsroom/author.html", shared, {}
+    )
+
+
+def page_number(request: HttpRequest) -> int:
+    """The page asked for; anything but a page number asks for the first."""
+    raw = request.GET.get("page", "")
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
 
 
 @require_safe
@@ -61,20 +87,24 @@ def article_page(request: HttpRequest, section: str, slug: str) -> HttpResponse:
     if article is None or not article.is_published():
         raise Http404("No such article.")
     decision = can_read_body(request, article)
-    context = {
-        "article": article,
-        "decision": decision,
-        "blocks": visible_blocks(article, decision),
-        "authors": seo.authors_of(article),
-        "content_version": content_version(),
-    }
-    response = render(request, "newsroom/article.html", context)
-    if article.access == Access.SUBSCRIBERS:
-        # Body or dialog depends on who asks and on which device: no cache keeps it,
-        # not even the browser's (a displaced device going back must not see it).
-        patch_cache_control(response, private=True, no_store=True)
-    elif article.access != Access.FREE:
-        patch_cache_control(response, private=True)  # depends on who asks
+
+    def shared() -> dict[str, Any]:
+        return {
+            "article": article,
+            "decision": decision,
+            "blocks": visible_blocks(article, decision),
+            "authors": seo.authors_of(article),
+        }
+
+    # The shared part depends on what the decision shows of the body, and whether it
+    # has a panel; the panel itself (reading script, dialog, offer) is the reader's own.
+    key = f"article:{article.pk}:{decision.allowed}:{decision.teaser}:{decision.panel_template}"
+    own = {"article": article, "decision": decision}
+    # A subscriber's body or dialog depends on who asks and on which device: no cache
+    # keeps it, not even the browser's (a displaced device going back must not see it).
+    # An anonymous visitor's teaser is everyone's: it may be shared.
+    no_store = article.access == Access.SUBSCRIBERS
+    response = pages.respond(request, key, "newsroom/article.html", shared, own, no_store=no_store)
     decision.finish(response)
     return response
 

@@ -18,19 +18,22 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from allauth.account.internal.flows import password_reset
 from allauth.core.internal import ratelimit
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.urls import reverse
 
 from kiosco.leases import app_settings as lease_settings
 from kiosco.leases import services as leases
 from kiosco.leases.results import Acquired, Busy, Displaced, Held, Refused, Result
 from kiosco.leases.timing import timing
-from kiosco.leases.tokens import sign_token
+from kiosco.leases.tokens import read_token, sign_token
 from kiosco.newsroom.access import AccessDecision
 from kiosco.newsroom.models import Article
 from kiosco.paywall import app_settings
@@ -38,7 +41,8 @@ from kiosco.paywall.decision import BUSY as BUSY  # the states, re-exported: cal
 from kiosco.paywall.decision import CONTENDED, OFFER, RATE_LIMITED, READING, state_of
 from kiosco.paywall.decision import DISPLACED as DISPLACED  # import them from here
 from kiosco.readers import services as readers
-from kiosco.subscriptions.services.entitlements import Entitlements, entitlements_for
+from kiosco.subscriptions.services.entitlements import Entitlements
+from kiosco.subscriptions.snapshot import cached_entitlements
 
 IDLE_CAP = 24 * 60 * 60.0
 
@@ -68,27 +72,29 @@ def clamp_idle(value: Any) -> float:
 def reading_for(request: HttpRequest, idle: float = 0.0, *, take_over: bool = False) -> Reading:
     """Ask the lease engine whether this device may read now (or, ``take_over``,
     move the reading here). A page view is input, so it reports ``idle`` 0."""
-    entitlements = entitlements_for(request.user)
+    # From the reader's cached snapshot: every change to their seat or plan moves it on.
+    entitlements = cached_entitlements(request.user)
     if not entitlements.can_read_subscriber_content or entitlements.seat_id is None:
         return Reading(OFFER, entitlements)
     operation = leases.take_over_lease if take_over else leases.check_lease
     reader_id = request.user.pk
     assert reader_id is not None  # an entitled reader is signed in
+    cookie = request.COOKIES.get(app_settings.LEASE_COOKIE)
+    device = request.device_id  # type: ignore[attr-defined]
     result = operation(
-        entitlements.seat_id,
-        entitlements.devices_per_seat,
-        reader_id,
-        request.device_id,  # type: ignore[attr-defined]
-        idle,
-        request.COOKIES.get(app_settings.LEASE_COOKIE),
+        entitlements.seat_id, entitlements.devices_per_seat, reader_id, device, idle, cookie
     )
-    return _reading(result, entitlements)
+    return _reading(result, entitlements, cookie, device)
 
 
-def _reading(result: Result, entitlements: Entitlements) -> Reading:
+def _reading(
+    result: Result, entitlements: Entitlements, cookie: str | None, device: str
+) -> Reading:
     state = state_of(result)  # the pure part, which the sharing simulator drives too
     if isinstance(result, Held | Acquired):
-        return Reading(state, entitlements, token=sign_token(result.lease))
+        # The device's own token when it still names this lease (no new cookie to send).
+        same = cookie is not None and read_token(cookie, device) == result.lease.token
+        return Reading(state, entitlements, token=cookie if same else sign_token(result.lease))
     if isinstance(result, Busy):
         label = readers.device_label_of(result.holder.reader, result.holder.device)
         return Reading(state, entitlements, holder_label=label, since=_when(result.since))
@@ -120,6 +126,7 @@ def decide_article(request: HttpRequest, article: Article) -> AccessDecision:
             panel="paywall/_reading.html",
             context=context,
             finish=keep_token(request, reading),
+            panel_shared=True,  # the page script's settings: the same for every reader
         )
     context.update(dialog_links(request, reading.entitlements))
     # Nothing of the body, not even the opening paragraph: another device reads it.
@@ -143,6 +150,8 @@ def keep_token(request: HttpRequest, reading: Reading) -> Callable[[HttpResponse
     """Set the lease cookie when the token changed (a new holder, a new generation)."""
 
     def finish(response: HttpResponse) -> None:
+        if settings.CSRF_COOKIE_NAME not in request.COOKIES:
+            get_token(request)  # the page script sends the CSRF cookie's token back
         if reading.token and reading.token != request.COOKIES.get(app_settings.LEASE_COOKIE):
             response.set_cookie(
                 app_settings.LEASE_COOKIE,
@@ -158,8 +167,14 @@ def keep_token(request: HttpRequest, reading: Reading) -> Callable[[HttpResponse
 
 def page_script(request: HttpRequest) -> dict[str, Any]:
     """What reader.js needs, its timing from the one timing file (kiosco/leases)."""
+    return _page_script()
+
+
+@cache  # the same for every request: URLs, settings and the timing file
+def _page_script() -> dict[str, Any]:
     values = timing()
     return {
+        "csrf_cookie": settings.CSRF_COOKIE_NAME,
         "heartbeat_url": reverse("paywall:heartbeat"),
         "release_url": reverse("paywall:release"),
         "live_url": app_settings.live_url(),

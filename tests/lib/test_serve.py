@@ -7,6 +7,7 @@ import urllib.request
 from pathlib import Path
 
 from kiosco.cli import main
+from kiosco.lib.management.commands import serve
 from kiosco.lib.management.commands.serve import Command
 
 
@@ -108,3 +109,10 @@ def _workers_of(parent_pid: int) -> list[str]:
         if f"worker --parent-pid {parent_pid}" in cmdline:
             found.append(cmdline)
     return found
+
+
+def test_it_serves_with_one_worker_while_the_cache_is_each_processs_own(settings):
+    settings.REDIS_URL = ""
+    assert serve.coherent_workers(4) == 1
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    assert serve.coherent_workers(4) == 4

@@ -38,8 +38,24 @@ def test_it_ends_every_article_with_a_signup_in_its_language(client, week):
     block = page[page.index("</article>") :]
     assert 'class="newsletter-signup" lang="es"' in block
     assert "Su dirección de correo" in block
-    assert 'name="csrfmiddlewaretoken"' in block
+    # The block is the same for every reader of the page (it may be cached by a proxy):
+    # no per-browser token; its POST is checked by the browser's Origin instead.
+    assert 'name="csrfmiddlewaretoken"' not in block
     assert 'name="language" value="es"' in block
+
+
+def test_a_signup_posted_from_another_site_is_refused_and_stores_nothing(week):
+    browser = Client(enforce_csrf_checks=True)
+    form = {"email": "victim@example.org", "language": "en", "source": "/city/tram/"}
+    refused: list[dict[str, str]] = [
+        {"Origin": "https://evil.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"}, {}
+    ]  # fmt: skip
+    for headers in refused:
+        assert browser.post("/newsletter/signup/", form, headers=headers).status_code == 403
+    assert not Subscriber.objects.exists()
+    same_site = browser.post("/newsletter/signup/", form, headers={"Origin": "http://testserver"})
+    assert same_site.status_code == 200
+    assert Subscriber.objects.filter(email="victim@example.org").exists()
 
 
 def test_it_confirms_only_on_post_after_the_emailed_link(client, week, smtp_server, commit):

@@ -110,7 +110,8 @@ def test_it_leads_the_front_page_with_the_pinned_story(client, city, cranes):
     pinned = make_article(city, "pinned", headline="The pinned story", pinned_at=timezone.now())
     page = parse_html(client.get("/").content)
     assert page.find("article", "lead-story").find("h2").text() == pinned.headline
-    Article.objects.filter(pk=pinned.pk).update(pinned_at=None)
+    pinned.pinned_at = None
+    pinned.save(update_fields=["pinned_at"])  # as the admin unpins: the content version moves
     page = parse_html(client.get("/").content)
     lead = page.find("article", "lead-story")
     assert lead.find("h2").text() == "Cranes lit at night"  # the latest with an image

@@ -90,7 +90,9 @@ def test_it_fails_open_and_counts_it_when_the_limiter_cache_is_down(alice, commi
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",
     }
-    down = {"default": nowhere, "ratelimit": nowhere}
+    # The default cache as production configures it (failing soft), the limiter's raw.
+    soft = {**nowhere, "BACKEND": "kiosco.lib.cache.FailSoftRedisCache"}
+    down = {"default": soft, "ratelimit": nowhere}
     before = ratelimit.failures
     with override_settings(CACHES=down), commit():
         response = Client().post(

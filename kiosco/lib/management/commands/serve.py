@@ -38,7 +38,10 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         if options["embedded"] and not options["no_worker"]:
             start_worker_beside_this_process()
-        argv = self.granian_argv(options)
+        workers = coherent_workers(options["workers"])
+        if workers != options["workers"] and not options["embedded"]:
+            self.stderr.write(ONE_WORKER_NOTE)
+        argv = self.granian_argv({**options, "workers": workers})
         self.stdout.write(f"Kiosco on http://{options['host']}:{options['port']}/", ending="\n")
         self.stdout.flush()
         # exec, not a child: signals from the supervisor reach granian directly.
@@ -78,6 +81,19 @@ class Command(BaseCommand):
             "warning",
             target,
         ]
+
+
+ONE_WORKER_NOTE = (
+    "kiosco serve: REDIS_URL is not set, so the cache is each process's own: serving with "
+    "one worker (and its threads). Set REDIS_URL to run more."
+)
+
+
+def coherent_workers(requested: int) -> int:
+    """Without Redis the cache is each process's own memory: a second worker would go
+    on serving the article an editor just changed, or the snapshot of a reader whose
+    seat was just revoked. One process (with its threads) stays coherent."""
+    return max(1, requested) if settings.REDIS_URL else 1
 
 
 def start_worker_beside_this_process() -> None:

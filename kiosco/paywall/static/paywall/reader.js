@@ -35,9 +35,19 @@
     window.addEventListener(name, noteInput, { passive: true, capture: true });
   });
 
+  // The CSRF token is the cookie's (Django's way for scripts): the settings above are
+  // the same for every reader, so the page can be rendered once for all of them.
+  function csrfToken() {
+    var name = data.csrfCookie + "=";
+    var found = document.cookie.split("; ").filter(function (pair) {
+      return pair.indexOf(name) === 0;
+    })[0];
+    return found ? decodeURIComponent(found.slice(name.length)) : "";
+  }
+
   function formBody() {
     var body = new FormData();
-    body.append("csrfmiddlewaretoken", data.csrf);
+    body.append("csrfmiddlewaretoken", csrfToken());
     body.append("path", data.path);
     return body;
   }
@@ -49,7 +59,7 @@
       method: "POST",
       body: body,
       credentials: "same-origin",
-      headers: { "X-CSRFToken": data.csrf },
+      headers: { "X-CSRFToken": csrfToken() },
     })
       .then(function (response) {
         return response.ok ? response.json() : null;

@@ -1,0 +1,120 @@
+"""The newsroom's pages, rendered once per content version and shared.
+
+A page (an article, the front page, a section, an author) is the same for every
+reader who sees the same variant of it: the same body access, the same interface
+language, signed in or not. It is rendered once as a shell (``kiosco.lib.slots``)
+under a key that carries the content version, kept in each process's memory and in
+the cache, and each request fills in only what is its own: the account links, the
+flash messages and notices, the article's panel (reading script, dialog or offer).
+
+An anonymous visitor without a session has nothing of their own: the whole filled
+page is kept, served with ``Cache-Control: public`` and validators (``ETag``,
+``Last-Modified``: when the content last changed), so a proxy or a CDN in front can
+serve it too (README, "Serving pages from a proxy"), and a browser that has it gets a
+304. Everything a signed-in reader receives is ``private``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+from django.utils.translation import get_language
+
+from kiosco.lib import hot
+from kiosco.lib.slots import Shell, fill_slots, render_shell
+from kiosco.newsroom.cache import content_version
+
+SHELL_TTL = 600  # seconds a shell stays in the shared cache (its key moves on any change)
+_shells: hot.LocalMemo[Shell] = hot.LocalMemo(1024)
+_public: hot.LocalMemo[PublicPage] = hot.LocalMemo(1024)
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    """A whole page for anonymous visitors, with its validator."""
+
+    html: str
+    etag: str
+
+
+def shares_everything(request: HttpRequest) -> bool:
+    """An anonymous visitor with no session (so no flash message) and no message
+    cookie: nothing on the page is theirs alone."""
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def respond(
+    request: HttpRequest,
+    key: str,
+    template: str,
+    shared: Callable[[], dict[str, Any]],
+    own: Mapping[str, Any],
+    *,
+    no_store: bool = False,
+) -> HttpResponse:
+    """The page ``template`` for this request. ``key`` names everything the shared
+    part depends on besides the content version, the language and whether the reader
+    is signed in; ``shared()`` builds its context (called on a miss only); ``own`` is
+    the context of the slots, which every request renders. ``no_store``: a page of the
+    reader's own may not even stay in their browser's cache."""
+    version = content_version()
+    signed_in = request.user.is_authenticated
+    full_key = f"page:{version}:{get_language()}:{int(signed_in)}:{key}"
+    if not signed_in and shares_everything(request):
+        return _public_response(request, full_key, template, shared, own, version)
+    html = fill_slots(_shell(request, full_key, template, shared), request, own)
+    response = HttpResponse(html)
+    # Their account links, messages or article panel: theirs alone.
+    patch_cache_control(response, private=True, **({"no_store": True} if no_store else {}))
+    return response
+
+
+def _shell(
+    request: HttpRequest, key: str, template: str, shared: Callable[[], dict[str, Any]]
+) -> Shell:
+    shell = _shells.get(key)
+    if shell is None:
+        shell = cache.get(key)
+        if not isinstance(shell, Shell):
+            shell = render_shell(template, shared(), request)
+            cache.set(key, shell, SHELL_TTL)
+        _shells.put(key, shell)
+    return shell
+
+
+def _public_response(
+    request: HttpRequest,
+    key: str,
+    template: str,
+    shared: Callable[[], dict[str, Any]],
+    own: Mapping[str, Any],
+    version: str,
+) -> HttpResponse:
+    page = _public.get(key)
+    if page is None:
+        html = fill_slots(_shell(request, key, template, shared), request, own)
+        etag = '"' + hashlib.blake2b(html.encode(), digest_size=12).hexdigest() + '"'
+        page = _public.put(key, PublicPage(html, etag))
+    if request.headers.get("If-None-Match") == page.etag:
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(page.html)
+    response["ETag"] = page.etag
+    changed = hot.token_time(version)
+    if changed is not None:
+        response["Last-Modified"] = http_date(changed)
+    # Browsers ask again each time (a 304 when nothing changed); shared caches may keep
+    # it briefly. The page depends on the language cookie and Accept-Language.
+    shared_for = settings.KIOSCO_PUBLIC_CACHE_SECONDS
+    patch_cache_control(response, public=True, max_age=0, s_maxage=shared_for)
+    patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    return response

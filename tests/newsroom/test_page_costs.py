@@ -1,0 +1,135 @@
+"""What each page type costs once warm, pinned as counts (times are for `make bench`):
+SQL statements, and round trips to the real Redis the production shape uses (cache
+and cached sessions). A change that adds a query or a round trip to a page fails here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import redis.connection
+from django.core.cache import caches
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from kiosco.newsroom.models import Access, Article, Author
+from tests.support.content import SECRET, subscriber_only_article
+from tests.support.personas import Personas, personas
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Cost:
+    sql: list[str]
+    redis: int
+
+
+@pytest.fixture
+def production_cache(redis_url: str) -> Iterator[None]:
+    """The default cache and the sessions on the real Redis, as with REDIS_URL set."""
+    cache = {
+        "BACKEND": "kiosco.lib.cache.FailSoftRedisCache",
+        "LOCATION": redis_url,
+        "KEY_PREFIX": f"costs-{uuid.uuid4().hex}",
+    }
+    engine = "kiosco.readers.sessions"
+    with override_settings(CACHES={"default": cache, "ratelimit": cache}, SESSION_ENGINE=engine):
+        yield
+        caches["default"].clear()
+
+
+@contextmanager
+def round_trips() -> Iterator[list[int]]:
+    """Counts every command batch redis-py sends (an MGET, or a pipeline, is one)."""
+    sent = [0]
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def counted(self: Any, command: Any, check_health: bool = True) -> None:
+        sent[0] += 1
+        original(self, command, check_health)
+
+    redis.connection.AbstractConnection.send_packed_command = counted  # type: ignore[method-assign]
+    try:
+        yield sent
+    finally:
+        redis.connection.AbstractConnection.send_packed_command = original  # type: ignore[method-assign]
+
+
+def cost(browser: Client, url: str, check: Callable[[str], bool] = lambda html: True) -> Cost:
+    with CaptureQueriesContext(connection) as captured, round_trips() as sent:
+        response = browser.get(url)
+    assert response.status_code == 200
+    assert check(response.content.decode())
+    return Cost([query["sql"] for query in captured.captured_queries], sent[0])
+
+
+def warm(browser: Client, url: str) -> None:
+    for _ in range(2):  # the first builds the shell, the second the reader's entries
+        assert browser.get(url).status_code == 200
+
+
+@pytest.fixture
+def people(db: None) -> Personas:
+    return personas()
+
+
+def signed_in(reader: Any) -> Client:
+    browser = Client()
+    browser.force_login(reader)
+    return browser
+
+
+def test_a_reading_subscribers_article_costs_one_query_and_one_round_trip(
+    production_cache: None, people: Personas
+) -> None:
+    article = subscriber_only_article()
+    laptop = signed_in(people.alice)
+    warm(laptop, article.get_absolute_url())  # the lease is taken: from now on it is held
+
+    page = cost(laptop, article.get_absolute_url(), lambda html: SECRET in html)
+
+    # the lease check alone; the session, the reader, the content version and the terms
+    # in one batch
+    assert len(page.sql) == 1 and page.sql[0].lstrip().upper().startswith(("SELECT", "WITH"))
+    assert page.redis == 1
+
+
+def test_anonymous_pages_cost_no_query_and_one_round_trip(
+    production_cache: None, people: Personas
+) -> None:
+    article = subscriber_only_article()
+    free = Article.objects.create(
+        slug="ferries", headline="Night ferries", section=article.section, access=Access.FREE,
+        published_at=article.published_at,
+    )  # fmt: skip
+    author = Author.objects.create(slug="ana", name="Ana Ruiz")
+    free.authors.add(author)
+    visitor = Client()
+    for url in (
+        "/",
+        "/city/",
+        free.get_absolute_url(),
+        article.get_absolute_url(),
+        "/authors/ana/",
+    ):
+        warm(visitor, url)
+        page = cost(visitor, url, lambda html: SECRET not in html)
+        assert (page.sql, page.redis) == ([], 1), url  # the content version
+
+
+def test_a_signed_in_readers_front_and_section_pages_cost_no_query(
+    production_cache: None, people: Personas
+) -> None:
+    subscriber_only_article()
+    carol = signed_in(people.carol)
+    for url in ("/", "/city/"):
+        warm(carol, url)
+        page = cost(carol, url, lambda html: "Sign out" in html)
+        assert (page.sql, page.redis) == ([], 1), url

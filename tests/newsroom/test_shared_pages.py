@@ -1,0 +1,151 @@
+"""Pages rendered once and shared (kiosco/newsroom/pages.py): what every anonymous
+visitor may share carries validators and no cookie; nothing one reader's page holds
+ever reaches another's, however their requests interleave."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import caches
+from django.test import Client, override_settings
+
+from kiosco.newsroom.models import Access, Article
+from kiosco.subscriptions.services import lifecycle
+from tests.support.content import OPENING, SECRET, subscriber_only_article
+from tests.support.personas import Personas, make_reader, personas
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def production_cache(redis_url: str) -> Iterator[None]:
+    """The default cache and the sessions on the real Redis, as with REDIS_URL set."""
+    cache = {
+        "BACKEND": "kiosco.lib.cache.FailSoftRedisCache",
+        "LOCATION": redis_url,
+        "KEY_PREFIX": f"shared-{uuid.uuid4().hex}",
+    }
+    with override_settings(
+        CACHES={"default": cache, "ratelimit": cache}, SESSION_ENGINE="kiosco.readers.sessions"
+    ):
+        yield
+        caches["default"].clear()
+
+
+@pytest.fixture
+def people(db: None) -> Personas:
+    return personas()
+
+
+def browser_of(reader: Any, language: str = "en") -> Client:
+    browser = Client(HTTP_ACCEPT_LANGUAGE=language)
+    browser.force_login(reader)
+    return browser
+
+
+def page(browser: Client, url: str) -> str:
+    response = browser.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_interleaved_readers_each_see_only_their_own_page(
+    production_cache: None, people: Personas
+) -> None:
+    article = subscriber_only_article()
+    erin = make_reader("erin@example.com", None)  # signed in, no subscription
+    alice = browser_of(people.alice)  # Digital, English
+    carol = browser_of(people.carol, "es")  # Premium's second reader, Spanish
+    dave = browser_of(people.dave)  # Business, admin of Acme
+    nobody = browser_of(erin)
+    visitor = Client()
+    url = article.get_absolute_url()
+    for _ in range(3):  # each in turn, again and again: shared parts are warm after one
+        mine = page(alice, url)
+        assert SECRET in mine and "Digital" in mine and "Sign out" in mine
+        assert "Acme Corporation" not in mine and "Cerrar sesión" not in mine
+
+        hers = page(carol, url)
+        assert SECRET in hers and "Cerrar sesión" in hers and "Premium" in hers
+        assert "Digital" not in hers and "Acme Corporation" not in hers
+
+        his = page(dave, url)
+        assert SECRET in his and "Acme Corporation" in his and 'href="/org/acme/"' in his
+
+        theirs = page(nobody, url)
+        assert SECRET not in theirs and 'href="/plans/"' in theirs and "Sign out" in theirs
+        assert "Digital" not in theirs and "Acme Corporation" not in theirs
+
+        anonymous = page(visitor, url)
+        assert SECRET not in anonymous and OPENING in anonymous and "Sign in" in anonymous
+        assert "Sign out" not in anonymous and "Acme Corporation" not in anonymous
+
+    # Alice's second device gets the dialog, never the body the others' pages carry.
+    phone = browser_of(people.alice)
+    busy = page(phone, url)
+    assert SECRET not in busy and OPENING not in busy and "lease-dialog" in busy
+
+
+def test_a_seat_revoked_stops_the_body_on_the_next_page(
+    production_cache: None, people: Personas
+) -> None:
+    article = subscriber_only_article()
+    alice = browser_of(people.alice)
+    assert SECRET in page(alice, article.get_absolute_url())
+    lifecycle.expire(people.alice.seats.get().subscription)
+    assert SECRET not in page(alice, article.get_absolute_url())
+
+
+def test_an_anonymous_page_is_public_with_validators_and_sets_no_cookie(db: None) -> None:
+    article = subscriber_only_article()
+    Article.objects.filter(pk=article.pk).update(access=Access.FREE)
+    article.refresh_from_db()
+    article.save(update_fields=["updated_at"])
+    visitor = Client()
+    for url in ("/", "/city/", article.get_absolute_url()):
+        response = visitor.get(url)
+        assert response.status_code == 200
+        control = response["Cache-Control"]
+        assert "public" in control and "s-maxage=60" in control and "max-age=0" in control
+        assert response["ETag"] and response["Last-Modified"]
+        assert {"Cookie", "Accept-Language"} <= {v.strip() for v in response["Vary"].split(",")}
+        assert not response.cookies, url  # a proxy may share it
+        again = visitor.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
+        assert again.status_code == 304 and again["ETag"] == response["ETag"]
+
+
+def test_an_edit_changes_the_page_and_its_etag_at_once(db: None) -> None:
+    article = subscriber_only_article()
+    article.access = Access.FREE
+    article.save(update_fields=["access"])
+    visitor = Client()
+    before = visitor.get(article.get_absolute_url())
+    article.headline = "The harbour budget, corrected"
+    article.save(update_fields=["headline"])
+    after = visitor.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    assert "The harbour budget, corrected" in after.content.decode()
+
+
+def test_a_signed_in_readers_pages_are_private(people: Personas) -> None:
+    article = subscriber_only_article()
+    alice = browser_of(people.alice)
+    for url in ("/", "/city/"):
+        control = alice.get(url)["Cache-Control"]
+        assert "private" in control and "public" not in control
+    control = alice.get(article.get_absolute_url())["Cache-Control"]
+    assert "private" in control and "no-store" in control
+
+
+def test_a_visitor_with_a_session_cookie_gets_a_page_of_their_own(db: None) -> None:
+    """A session may hold something for this browser alone (a flash message, why its
+    session ended: tests/readers/test_signout_notice.py): never the shared copy."""
+    subscriber_only_article()
+    visitor = Client()
+    visitor.cookies["sessionid"] = "0" * 32  # a session that ended
+    response = visitor.get("/")
+    assert "private" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+    assert "ETag" not in response
