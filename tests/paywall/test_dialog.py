@@ -30,9 +30,8 @@ def continue_here(browser: Client, article: Article) -> str:
 
 
 def holders(reader_seat: int) -> list[str]:
-    return list(
-        Slot.objects.filter(seat=reader_seat, device__isnull=False).values_list("device", flat=True)  # type: ignore[arg-type]
-    )
+    held = Slot.objects.filter(seat=reader_seat, device__isnull=False)
+    return [device for device in held.values_list("device", flat=True) if device is not None]
 
 
 def test_it_shows_the_dialog_and_none_of_the_body_on_a_second_device(people, article, device):

@@ -5,7 +5,14 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.utils import timezone, translation
 
-from kiosco.subscriptions.models import Plan, Seat, Subscription, TermsAcceptance, TermsVersion
+from kiosco.subscriptions.models import (
+    Organisation,
+    Plan,
+    Seat,
+    Subscription,
+    TermsAcceptance,
+    TermsVersion,
+)
 from kiosco.subscriptions.services import entitlements_for, lifecycle
 from tests.support.leases import holders, read_on
 from tests.support.personas import make_reader
@@ -75,8 +82,9 @@ def test_it_starts_a_business_subscription_with_chosen_seats(client, erin):
     response = client.post(
         "/plans/business/subscribe/", {"organisation_name": "Initech", "seats": "12"}
     )
-    subscription = Subscription.objects.get(organisation__name="Initech")
-    assert response.url == f"/org/{subscription.organisation.slug}/"  # type: ignore[union-attr]
+    organisation = Organisation.objects.get(name="Initech")
+    assert response.url == f"/org/{organisation.slug}/"
+    subscription = Subscription.objects.get(organisation=organisation)
     assert subscription.seats == 12 and entitlements_for(erin).organisation_name == "Initech"
 
 
