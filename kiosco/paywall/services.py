@@ -78,7 +78,7 @@ def reading_for(request: HttpRequest, idle: float = 0.0, *, take_over: bool = Fa
         entitlements.seat_id,
         entitlements.devices_per_seat,
         reader_id,
-        request.device_id,  # type: ignore[attr-defined]
+        readers.device_id_of(request),
         idle,
         request.COOKIES.get(app_settings.LEASE_COOKIE),
     )
@@ -206,7 +206,7 @@ def continue_here(request: HttpRequest) -> Reading:
 def release_here(request: HttpRequest) -> bool:
     """The page was hidden or closed (the beacon): free the slot for the next device."""
     token = request.COOKIES.get(app_settings.LEASE_COOKIE)
-    released = leases.release_lease(token, request.device_id, "hidden")  # type: ignore[attr-defined]
+    released = leases.release_lease(token, readers.device_id_of(request), "hidden")
     return not isinstance(released, Refused)
 
 
