@@ -134,7 +134,9 @@ def confirm_subscription(key: str, evidence: dict[str, str]) -> Subscriber:
 def _reader_owning(email: str) -> Reader | None:
     from allauth.account.models import EmailAddress
 
-    owned = EmailAddress.objects.filter(email__iexact=email, verified=True).first()
+    # Exact normalised addresses, never SQL's case-insensitive match (PostgreSQL folds a
+    # dotless i, U+0131, into I: a look-alike address would join somebody else's account).
+    owned = EmailAddress.objects.filter(email=normalise_email(email), verified=True).first()
     return owned.user if owned else None  # type: ignore[return-value]
 
 
