@@ -364,3 +364,20 @@ def test_it_refuses_leaving_a_seat_that_is_no_longer_yours(client, people):
     client.post("/subscription/leave/")
     with pytest.raises(SeatRefused):
         seats.leave_seat(people.carol)
+
+
+def test_revoking_a_pending_invitation_accepted_meanwhile_ends_that_seat(
+    client, people, erin, django_capture_on_commit_callbacks
+):
+    """The owner's page showed the invitation pending; erin accepted before the owner's
+    "revoke" arrived with that copy. The revocation was judged on the copy: it marked
+    the accepted invitation revoked and left erin seated."""
+    _free_carols_seat(people)
+    key = _invite(client, people.bob, "erin@example.com", django_capture_on_commit_callbacks)
+    seen_by_the_owner = Invitation.objects.get(email="erin@example.com")
+    seats.accept_invitation(key, erin)
+
+    seats.revoke_invitation(seen_by_the_owner, people.bob)
+
+    assert not Seat.objects.filter(holder=erin).exists()
+    assert Invitation.objects.get(pk=seen_by_the_owner.pk).state == Invitation.State.REVOKED

@@ -101,3 +101,48 @@ def test_it_holds_the_last_seat_by_compare_and_set_alone():
     results = _race(take_without_lock, racers)
     assert sorted(results.values()) == ["no_seats_left", "seated"], (connection.vendor, results)
     assert Seat.objects.filter(holder__in=racers).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_never_closes_the_seat_of_a_member_seated_while_the_admin_reduces_seats(
+    on_postgres,
+):
+    """dave cuts acme to one seat (his) while erin accepts her invitation. The cut used
+    to count the taken seats before locking the subscription: erin, seated in between,
+    lost the seat she had just taken. The barrier is the database's own word that the
+    cut is waiting for the subscription's row lock, which the test holds while erin
+    takes her seat — wherever the cut counts, it is waiting there."""
+    if not on_postgres:
+        pytest.skip("a row lock another connection waits on: PostgreSQL's (SQLite has one writer)")
+    from kiosco.subscriptions.services import lifecycle, subscribe
+    from tests.leases.test_under_traffic import wait_until_blocked
+
+    people = personas()
+    acme = people.acme.subscription
+    erin = make_reader("erin@acme.example", None)
+    cut: dict[str, object] = {}
+    connected = threading.Event()
+
+    def reduce_to_one_seat():
+        try:
+            connection.ensure_connection()
+            cut["pid"] = connection.connection.info.backend_pid
+            connected.set()
+            subscribe.contract_seats(Organisation.objects.get(pk=people.acme.pk), 1)
+            cut["outcome"] = "reduced"
+        except SeatRefused as refused:
+            cut["outcome"] = refused.code
+        finally:
+            connections.close_all()
+
+    admin = threading.Thread(target=reduce_to_one_seat)
+    with transaction.atomic():
+        lifecycle.lock(acme)  # erin's acceptance holds the subscription
+        admin.start()
+        assert connected.wait(30), cut
+        wait_until_blocked(int(str(cut["pid"])))
+        seats.take_seat(lifecycle.lock(acme), erin)
+    admin.join(30)
+
+    assert cut["outcome"] == "seats_below_taken"
+    assert Seat.objects.filter(subscription=acme, holder=erin).exists()
