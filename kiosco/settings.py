@@ -8,6 +8,7 @@ real ``KIOSCO_SECRET_KEY``; a bad value stops the process (see ``kiosco.lib.env`
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import csp.constants as csp
 import dj_database_url
@@ -213,7 +214,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-AUTH_PASSWORD_VALIDATORS = [
+AUTH_PASSWORD_VALIDATORS: list[dict[str, Any]] = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",

@@ -9,14 +9,15 @@ from django.core.cache import caches
 from django.db import connection
 from hypothesis import HealthCheck, settings
 
-# Hypothesis: CI (CI=true) runs a fixed, derandomised set of examples with no deadline,
-# so a busy 2-core machine neither flakes on timing nor draws a new example per run; a
-# developer's run explores at random, still without deadlines (times belong in bench/).
+# Hypothesis: every run (`make test`, CI, a bare pytest) draws a fixed, derandomised set
+# of examples with no deadline, so a busy 2-core machine neither flakes on timing nor
+# meets a new example per run. HYPOTHESIS_PROFILE=dev explores at random, still without
+# deadlines (times belong in bench/).
 settings.register_profile(
     "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("dev", deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,18 @@ def run_pass(name: str, env: dict[str, str], extra: list[str]) -> int:
     return subprocess.call(command, cwd=ROOT, env=env)
 
 
+def suite_environment(
+    environ: Mapping[str, str], *, postgres_url: str, redis_url: str
+) -> dict[str, str]:
+    """Both passes' environment: the services found, a throwaway secret, and
+    Hypothesis derandomised (the ``ci`` profile) unless HYPOTHESIS_PROFILE says else."""
+    base = dict(environ)
+    base.update(KIOSCO_TEST_REDIS_URL=redis_url, KIOSCO_TEST_POSTGRES_URL=postgres_url)
+    base.setdefault("KIOSCO_SECRET_KEY", "test-only-secret-" + "x" * 40)
+    base.setdefault("HYPOTHESIS_PROFILE", "ci")
+    return base
+
+
 def main(extra: list[str]) -> int:
     try:
         postgres_url = ensure_postgres()
@@ -32,12 +45,7 @@ def main(extra: list[str]) -> int:
         print(f"\nmake test cannot run: {missing}", file=sys.stderr)
         return 2
     (ROOT / "var").mkdir(exist_ok=True)
-    base = dict(os.environ)
-    base.update(
-        KIOSCO_TEST_REDIS_URL=redis_url,
-        KIOSCO_TEST_POSTGRES_URL=postgres_url,
-        KIOSCO_SECRET_KEY=base.get("KIOSCO_SECRET_KEY", "test-only-secret-" + "x" * 40),
-    )
+    base = suite_environment(os.environ, postgres_url=postgres_url, redis_url=redis_url)
     tag = base.get("KIOSCO_TEST_DB_TAG", "main")
     sqlite = dict(base, DATABASE_URL=f"sqlite:///{ROOT / 'var' / f'test-suite-{tag}.sqlite3'}")
     postgres = dict(base, DATABASE_URL=postgres_url)

@@ -67,9 +67,8 @@ def device_of(browser: Client) -> str:
 
 
 def reading_devices(seat_id: int) -> list[str]:
-    return list(
-        Slot.objects.filter(seat=seat_id, device__isnull=False).values_list("device", flat=True)  # type: ignore[arg-type]
-    )
+    held = Slot.objects.filter(seat=seat_id, device__isnull=False)
+    return [device for device in held.values_list("device", flat=True) if device is not None]
 
 
 def test_a_password_change_frees_the_slot_the_other_device_was_reading_on(db):
@@ -77,18 +76,19 @@ def test_a_password_change_frees_the_slot_the_other_device_was_reading_on(db):
     alice.set_password(PASSWORD)
     alice.save(update_fields=["password"])
     seat_id = entitlements_for(alice).seat_id
+    assert seat_id is not None
     laptop = signed_in_browser(alice.email, PASSWORD)
     phone = signed_in_browser(alice.email, PASSWORD)
-    assert isinstance(acquire_lease(seat_id, 1, alice.pk, device_of(phone), 0, None), Acquired)  # type: ignore[arg-type]
-    assert isinstance(check_lease(seat_id, 1, alice.pk, device_of(laptop), 0, None), Busy)  # type: ignore[arg-type]
+    assert isinstance(acquire_lease(seat_id, 1, alice.pk, device_of(phone), 0, None), Acquired)
+    assert isinstance(check_lease(seat_id, 1, alice.pk, device_of(laptop), 0, None), Busy)
 
     laptop.post(
         "/accounts/password/change/",
         {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
 
-    assert reading_devices(seat_id) == []  # type: ignore[arg-type]
-    assert isinstance(check_lease(seat_id, 1, alice.pk, device_of(laptop), 0, None), Acquired)  # type: ignore[arg-type]
+    assert reading_devices(seat_id) == []
+    assert isinstance(check_lease(seat_id, 1, alice.pk, device_of(laptop), 0, None), Acquired)
 
 
 def test_revoking_the_extra_users_seat_stops_their_reading_at_once(db):

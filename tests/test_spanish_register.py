@@ -29,14 +29,18 @@ def _catalogues() -> list[Path]:
     return sorted(ROOT.glob("**/locale/es/LC_MESSAGES/django.mo"))
 
 
+class _Catalogue(gettext.GNUTranslations):
+    """A compiled catalogue whose messages can be listed: GNUTranslations parses them
+    into ``_catalog`` (keys are msgids, or (msgid, n) for plural forms), which typeshed
+    leaves undeclared as it is private; no public method lists them."""
+
+    _catalog: dict[str | tuple[str, int], str]
+
+
 def _spanish_strings(path: Path) -> list[str]:
     with path.open("rb") as handle:
-        catalogue = gettext.GNUTranslations(handle)
-    return [
-        text
-        for key, text in catalogue._catalog.items()  # type: ignore[attr-defined]
-        if key and text
-    ]
+        catalogue = _Catalogue(handle)
+    return [text for key, text in catalogue._catalog.items() if key and text]
 
 
 def test_it_finds_the_catalogues_it_checks():

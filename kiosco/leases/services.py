@@ -49,7 +49,21 @@ def notifier() -> Notifier:
 
 def publish_on_commit(notice: Notice) -> None:
     # robust: a notifier that is down must not turn a committed takeover into an error.
-    transaction.on_commit(partial(notifier().publish, notice), robust=True)
+    on_commit_robust(notifier().publish, notice)
+
+
+def on_commit_robust(callback: Callable[..., object], *args: object) -> None:
+    """``callback(*args)`` after commit; if it fails, the failure is logged and the
+    request goes on. Never a ``functools.partial`` for that: Django 5.2 logs a failing
+    robust callback by its ``__qualname__``, which a partial lacks, and the
+    AttributeError escapes — a 500 after a committed takeover, seen with the notifier
+    or the database down right after the commit."""
+
+    def after_commit() -> None:
+        callback(*args)
+
+    after_commit.__qualname__ = getattr(callback, "__qualname__", type(callback).__name__)
+    transaction.on_commit(after_commit, robust=True)
 
 
 def _device(reader_id: int, device_id: str, idle: float) -> Device:
@@ -107,8 +121,7 @@ def take_over_lease(
     taker = Engine(store(), app_settings.policy(), notify=told.append)
     result = taker.take_over(Seat(seat_id, slots), me, read_token(token, device_id))
     if told:  # one callback after commit: the notices, then the signal
-        after = partial(_after_takeover, told, seat_id, reader_id)
-        transaction.on_commit(after, robust=True)
+        on_commit_robust(_after_takeover, told, seat_id, reader_id)
     return result
 
 

@@ -134,34 +134,48 @@ def confirm_subscription(key: str, evidence: dict[str, str]) -> Subscriber:
 def _reader_owning(email: str) -> Reader | None:
     from allauth.account.models import EmailAddress
 
-    owned = EmailAddress.objects.filter(email__iexact=email, verified=True).first()
+    # Exact normalised addresses, never SQL's case-insensitive match (PostgreSQL folds a
+    # dotless i, U+0131, into I: a look-alike address would join somebody else's account).
+    owned = EmailAddress.objects.filter(email=normalise_email(email), verified=True).first()
     return owned.user if owned else None  # type: ignore[return-value]
 
 
-def _set_status(subscriber: Subscriber, status: str) -> Subscriber:
-    subscriber.status = status
-    subscriber.unsubscribed_at = (
-        timezone.now() if status == Subscriber.Status.UNSUBSCRIBED else None
+def _move(subscriber: Subscriber, to: str, *, allowed_from: tuple[str, ...]) -> Subscriber:
+    """Compare-and-set: the subscriber moves to ``to`` only from ``allowed_from``,
+    judged on the row as it is now (one UPDATE), never on the copy the caller read. A
+    page read before an unsubscribe (a complaint, a one-click link) therefore cannot
+    resume the address; the loser changes nothing and gets the row as it now is."""
+    Status = Subscriber.Status
+    moved = Subscriber.objects.filter(pk=subscriber.pk, status__in=allowed_from).update(
+        status=to, unsubscribed_at=timezone.now() if to == Status.UNSUBSCRIBED else None
     )
-    subscriber.save(update_fields=["status", "unsubscribed_at"])
-    record(f"newsletter:subscriber:{status}", reader=subscriber.reader, list=subscriber.language)
+    subscriber.refresh_from_db(fields=["status", "unsubscribed_at"])
+    if moved:
+        record(f"newsletter:subscriber:{to}", reader=subscriber.reader, list=subscriber.language)
     return subscriber
 
 
 def unsubscribe(subscriber: Subscriber) -> Subscriber:
     """Leave the list, at once (the next batch of any send skips the address)."""
-    return _set_status(subscriber, Subscriber.Status.UNSUBSCRIBED)
+    Status = Subscriber.Status
+    return _move(
+        subscriber,
+        Status.UNSUBSCRIBED,
+        allowed_from=(Status.PENDING, Status.CONFIRMED, Status.PAUSED),
+    )
 
 
 def pause(subscriber: Subscriber) -> Subscriber:
-    return _set_status(subscriber, Subscriber.Status.PAUSED)
+    """Only a confirmed subscription pauses (pausing one that left would let a resume
+    bring it back without a new opt-in)."""
+    Status = Subscriber.Status
+    return _move(subscriber, Status.PAUSED, allowed_from=(Status.CONFIRMED,))
 
 
 def resume(subscriber: Subscriber) -> Subscriber:
     """A paused subscription goes on; one that left must sign up again (consent)."""
-    if subscriber.status != Subscriber.Status.PAUSED:
-        return subscriber
-    return _set_status(subscriber, Subscriber.Status.CONFIRMED)
+    Status = Subscriber.Status
+    return _move(subscriber, Status.CONFIRMED, allowed_from=(Status.PAUSED,))
 
 
 def subscriptions_of(reader: Reader) -> QuerySet[Subscriber]:

@@ -80,7 +80,7 @@ def reading_for(request: HttpRequest, idle: float = 0.0, *, take_over: bool = Fa
     reader_id = request.user.pk
     assert reader_id is not None  # an entitled reader is signed in
     cookie = request.COOKIES.get(app_settings.LEASE_COOKIE)
-    device = request.device_id  # type: ignore[attr-defined]
+    device = readers.device_id_of(request)
     result = operation(
         entitlements.seat_id, entitlements.devices_per_seat, reader_id, device, idle, cookie
     )
@@ -221,7 +221,7 @@ def continue_here(request: HttpRequest) -> Reading:
 def release_here(request: HttpRequest) -> bool:
     """The page was hidden or closed (the beacon): free the slot for the next device."""
     token = request.COOKIES.get(app_settings.LEASE_COOKIE)
-    released = leases.release_lease(token, request.device_id, "hidden")  # type: ignore[attr-defined]
+    released = leases.release_lease(token, readers.device_id_of(request), "hidden")
     return not isinstance(released, Refused)
 
 

@@ -7,6 +7,7 @@ no cookie, or a proxy could not share it; the sign-in page and everything after 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.contrib import auth
 from django.contrib.auth.middleware import AuthenticationMiddleware
@@ -27,14 +28,15 @@ class DeviceMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         cookie = request.COOKIES.get(app_settings.DEVICE_COOKIE)
         known = services.is_device_id(cookie)
-        request.device_id = cookie if known else services.new_device_id()  # type: ignore[attr-defined]
+        device_id = cookie if known and cookie else services.new_device_id()
+        cast(services.DeviceRequest, request).device_id = device_id
         if known:
             tell_signed_out_device(request)  # signed out elsewhere: say why, once
         response = self.get_response(request)
         if not known and "public" not in response.get("Cache-Control", ""):
             response.set_cookie(
                 app_settings.DEVICE_COOKIE,
-                request.device_id,  # type: ignore[attr-defined]
+                device_id,
                 max_age=app_settings.DEVICE_COOKIE_AGE,
                 secure=request.is_secure(),
                 httponly=True,
@@ -55,7 +57,7 @@ def _touch_if_due(request: HttpRequest) -> None:
     if services.echoed_device_id(request) is None:
         return  # a new id: linked once the browser sends it back (never a row per request)
     seen = session.get(services.SESSION_DEVICE_KEY) or ["", 0.0]
-    due = seen[0] != request.device_id or (  # type: ignore[attr-defined]
+    due = seen[0] != services.device_id_of(request) or (
         timezone.now().timestamp() - float(seen[1]) >= app_settings.device_touch_interval()
     )
     if due:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
@@ -42,6 +42,17 @@ def new_device_id() -> str:
 
 def is_device_id(value: str | None) -> bool:
     return bool(value) and bool(DEVICE_ID_PATTERN.match(value or ""))
+
+
+class DeviceRequest(HttpRequest):
+    """A request DeviceMiddleware has seen: it carries this browser's device id."""
+
+    device_id: str
+
+
+def device_id_of(request: HttpRequest) -> str:
+    """The browser's device id (``DeviceMiddleware`` sets it on every request)."""
+    return cast(DeviceRequest, request).device_id
 
 
 def device_label(user_agent: str) -> str:

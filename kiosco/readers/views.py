@@ -47,7 +47,11 @@ def account(request: HttpRequest) -> HttpResponse:
 @require_GET
 def devices(request: HttpRequest) -> HttpResponse:
     rows = Device.objects.filter(reader=request.user)  # type: ignore[misc]
-    return render(request, "readers/devices.html", {"devices": rows, "current": request.device_id})  # type: ignore[attr-defined]
+    return render(
+        request,
+        "readers/devices.html",
+        {"devices": rows, "current": services.device_id_of(request)},
+    )
 
 
 def _reauthenticated_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -59,7 +63,7 @@ def _reauthenticated_post(view: Callable[..., HttpResponse]) -> Callable[..., Ht
 
 @_reauthenticated_post
 def sign_out_device(request: HttpRequest, device_id: str) -> HttpResponse:
-    if device_id == request.device_id:  # type: ignore[attr-defined]
+    if device_id == services.device_id_of(request):
         messages.info(request, _("To sign this device out, use “Sign out”."))
     elif not Device.objects.filter(reader=request.user, device_id=device_id).exists():  # type: ignore[misc]
         messages.info(request, _("That device is already signed out."))

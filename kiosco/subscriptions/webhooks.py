@@ -8,7 +8,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -28,9 +28,11 @@ def _error(request: HttpRequest, message: str, status: int = 400) -> HttpRespons
 def _receive(request: HttpRequest, change: BillingChange) -> HttpResponse:
     try:
         event, new = receive_billing_change(change)
-    except (IntegrityError, OperationalError):
+    except IntegrityError:
         # Two deliveries for one new subscription raced; the provider retries.
         return _error(request, "conflict, retry later", 409)
+    # A database that does not answer (OperationalError) is not caught here: it is the
+    # 503 with Retry-After of every endpoint (kiosco/lib/views.py), which providers retry.
     return JsonResponse({"received": True, "duplicate": not new, "outcome": event.outcome})
 
 

@@ -29,7 +29,7 @@ def long_interview() -> str:
             (BlockKind.QUESTION, "Question." if first else "Q.", f"Question number {turn}?"),
             (BlockKind.ANSWER, "Answer." if first else "A.", answer),
         ]
-    add_blocks(article, blocks)  # type: ignore[arg-type]
+    add_blocks(article, blocks)
     return article.get_absolute_url()
 
 

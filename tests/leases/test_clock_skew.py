@@ -95,15 +95,15 @@ def _app_clock_read(*args: object, **kwargs: object) -> float:
 
 class RaisingDatetime(datetime.datetime):
     @classmethod
-    def now(cls, tz: datetime.tzinfo | None = None) -> RaisingDatetime:  # type: ignore[override]
+    def now(cls, tz: datetime.tzinfo | None = None) -> RaisingDatetime:
         raise AssertionError("the lease engine read datetime.now()")
 
     @classmethod
-    def utcnow(cls) -> RaisingDatetime:  # type: ignore[override]
+    def utcnow(cls) -> RaisingDatetime:
         raise AssertionError("the lease engine read datetime.utcnow()")
 
     @classmethod
-    def today(cls) -> RaisingDatetime:  # type: ignore[override]
+    def today(cls) -> RaisingDatetime:
         raise AssertionError("the lease engine read datetime.today()")
 
 

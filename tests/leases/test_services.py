@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from pytest_django import Settings
 
 from kiosco.leases import services
-from kiosco.leases.engine import Acquired, Busy, Displaced, Held, Refused
+from kiosco.leases.engine import Acquired, Busy, Displaced, Held, Refused, Released
 from kiosco.leases.notifiers.memory import InProcessNotifier
 from kiosco.leases.tokens import sign_token
 from tests.leases.conftest import new_seat_id
@@ -18,16 +19,18 @@ BOB, CAROL = 2, 3
 
 
 @pytest.fixture
-def notices(settings) -> Iterator[InProcessNotifier]:  # type: ignore[no-untyped-def]
+def notices(settings: Settings) -> Iterator[InProcessNotifier]:
     settings.KIOSCO_LEASE_NOTIFIER = "kiosco.leases.notifiers.memory.InProcessNotifier"
     services.notifier.cache_clear()
-    yield services.notifier()  # type: ignore[misc]
+    notifier = services.notifier()
+    assert isinstance(notifier, InProcessNotifier)
+    yield notifier
     services.notifier.cache_clear()
 
 
 def test_it_tells_the_displaced_device_only_after_commit(
     notices: InProcessNotifier, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     subscription = notices.subscribe()
     seat = new_seat_id()
     first = services.check_lease(seat, 1, BOB, "phone", 0, None)
@@ -51,7 +54,7 @@ def test_it_renews_and_releases_with_a_signed_token() -> None:
     assert isinstance(services.renew_lease(token, BOB, "phone", 0), Held)
     assert services.renew_lease(token + "x", BOB, "phone", 0) == Refused("bad_token")
     assert services.renew_lease(token, BOB, "laptop", 0) == Refused("bad_token")
-    assert services.release_lease(token, "phone").count == 1  # type: ignore[union-attr]
+    assert services.release_lease(token, "phone") == Released(1)
     assert services.release_lease(token, "phone") == Refused("stale_generation")
 
 
@@ -68,7 +71,7 @@ def test_it_releases_on_every_release_path() -> None:
     assert services.release_all_for_reader(CAROL, "account_deleted") == 0
 
 
-def test_it_reads_the_takeover_limit_from_settings(settings) -> None:  # type: ignore[no-untyped-def]
+def test_it_reads_the_takeover_limit_from_settings(settings) -> None:
     settings.KIOSCO_LEASE_TAKEOVERS = 1
     seat = new_seat_id()
     services.check_lease(seat, 1, BOB, "phone", 0, None)

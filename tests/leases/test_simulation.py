@@ -51,7 +51,7 @@ class World:
         return sum(1 for until in self.believes.get(seat, {}).values() if until > self.now)
 
 
-def honest_reader(world: World, reader: int, tick: int, tokens: dict[str, object]) -> None:
+def honest_reader(world: World, reader: int, tick: int, tokens: dict[str, Acquired | Held]) -> None:
     """Reads on one device for ten minutes, puts it away and goes on on the other. One
     reader in four loses the release beacon (the page was killed): the other device
     may then see Busy, but only until the put-away one is idle past the limit."""
@@ -59,7 +59,7 @@ def honest_reader(world: World, reader: int, tick: int, tokens: dict[str, object
     reading, put_away = names[(tick // 30) % 2], names[(tick // 30 + 1) % 2]
     switched = tick % 30 == 0
     if switched and put_away in tokens:
-        lease = tokens.pop(put_away).lease  # type: ignore[attr-defined]
+        lease = tokens.pop(put_away).lease
         if reader % 4 != 1:
             world.engine.release(lease.token, "hidden")
         world.believes.get(reader, {}).pop(put_away, None)  # the page is gone
@@ -94,7 +94,7 @@ def sharer(world: World, reader: int) -> None:
 
 def test_it_never_challenges_honest_readers_and_limits_sharers() -> None:
     world = World()
-    tokens: dict[int, dict[str, object]] = {r: {} for r in range(READERS)}
+    tokens: dict[int, dict[str, Acquired | Held]] = {r: {} for r in range(READERS)}
     for tick in range(TICKS):
         world.now = tick * TICK
         for reader in range(READERS):

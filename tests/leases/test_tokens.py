@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import time
+
+import pytest
 from django.core import signing
 
 from kiosco.leases.engine import Lease, Token
@@ -30,11 +33,13 @@ def test_it_refuses_a_malformed_payload() -> None:
     assert read_token(None, LEASE.device) is None
 
 
-def test_it_judges_a_token_by_its_generation_not_by_the_app_clock(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_it_judges_a_token_by_its_generation_not_by_the_app_clock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Signed by an app instance whose clock ran two days behind (or long ago): still
     # the same token. Whether it is worth anything is the store's to say.
-    real = signing.time.time  # type: ignore[attr-defined]
-    monkeypatch.setattr(signing.time, "time", lambda: real() - 2 * 86400)  # type: ignore[attr-defined]
+    real = time.time  # what django.core.signing stamps tokens with
+    monkeypatch.setattr(time, "time", lambda: real() - 2 * 86400)
     value = sign_token(LEASE)
-    monkeypatch.setattr(signing.time, "time", real)  # type: ignore[attr-defined]
+    monkeypatch.setattr(time, "time", real)
     assert read_token(value, LEASE.device) == Token(7, 0, 42, LEASE.device)

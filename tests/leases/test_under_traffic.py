@@ -14,7 +14,17 @@ import psycopg
 import pytest
 from django.db import connection
 
-from kiosco.leases.engine import RACES, Acquired, Busy, Device, Engine, Policy, Released, Seat
+from kiosco.leases.engine import (
+    RACES,
+    Acquired,
+    Busy,
+    Device,
+    Engine,
+    Held,
+    Policy,
+    Released,
+    Seat,
+)
 from kiosco.leases.stores.connections import PsycopgDatabase
 from kiosco.leases.stores.sql import SqlStore
 from tests.leases.conftest import new_seat_id
@@ -39,6 +49,12 @@ def other() -> Iterator[psycopg.Connection[Any]]:
         yield conn
 
 
+def sql_store(engine: Engine) -> SqlStore:
+    """The engine's store, which these tests build as an SQL store (to move its clock)."""
+    assert isinstance(engine.store, SqlStore)
+    return engine.store
+
+
 def engine_on_own_connection(isolation: str | None = None) -> tuple[Engine, int]:
     db = PsycopgDatabase(target(), isolation)
     return Engine(SqlStore(db), POLICY), db.connection.info.backend_pid
@@ -48,22 +64,23 @@ class InThread:
     """Run one engine call in a thread; ``result()`` re-raises what it raised."""
 
     def __init__(self, call: Callable[[], object]) -> None:
-        self._box: dict[str, object] = {}
+        self._value: object = None
+        self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(call,))
         self._thread.start()
 
     def _run(self, call: Callable[[], object]) -> None:
         try:
-            self._box["value"] = call()
+            self._value = call()
         except BaseException as error:  # handed to the test's thread
-            self._box["error"] = error
+            self._error = error
 
     def result(self) -> object:
         self._thread.join(timeout=30)
         assert not self._thread.is_alive(), "the engine call never finished"
-        if "error" in self._box:
-            raise self._box["error"]  # type: ignore[misc]
-        return self._box["value"]
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def wait_until_blocked(pid: int) -> None:
@@ -95,9 +112,9 @@ def test_it_stamps_a_claim_that_waited_behind_a_lock_with_the_time_it_landed(
     seat = Seat(new_seat_id())
     first, _ = engine_on_own_connection()
     assert isinstance(first.check(seat, Device(BOB, "phone")), Acquired)
-    first.store.offset = 200.0  # type: ignore[attr-defined]  # the phone's lease lapsed
+    sql_store(first).offset = 200.0  # the phone's lease lapsed
     claimer, pid = engine_on_own_connection()
-    claimer.store.offset = 200.0  # type: ignore[attr-defined]
+    sql_store(claimer).offset = 200.0
     lock_slot(other, seat.id, 0)  # someone holds the row (a release, a renewal …)
     claim = InThread(lambda: claimer.check(seat, Device(CAROL, "laptop")))
     wait_until_blocked(pid)
@@ -210,8 +227,8 @@ def test_it_releases_after_commit_when_a_repeatable_read_snapshot_is_too_old(
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1 FROM leases_slot LIMIT 1")  # the snapshot is taken
-            phone.store.offset = 100.0  # type: ignore[attr-defined]  # renewal due: it writes
-            assert phone.renew(held.lease.token, Device(BOB, "phone")).lease  # type: ignore[union-attr]
+            sql_store(phone).offset = 100.0  # renewal due: it writes
+            assert isinstance(phone.renew(held.lease.token, Device(BOB, "phone")), Held)
             assert services.release_all_for_reader(BOB, "password_changed") == 0  # not yet
         assert [row.device for row in phone.store.read_seat(seat.id)[1]] == [None]
     finally:

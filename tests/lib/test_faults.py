@@ -98,7 +98,7 @@ def test_it_keeps_serving_through_a_redis_restart(
     throwaway_redis.stop()
     failed_open_before = ratelimit.failures
     statuses = [reader.get(path).status_code for path in ("/", "/account/", "/plans/")]
-    with django_capture_on_commit_callbacks(execute=True):  # events are recorded on commit
+    with django_capture_on_commit_callbacks(execute=True):  # as a real commit would
         statuses += [_wrong_login(alice.email) for _ in range(12)]  # past the limit of 10
     assert all(status < 500 for status in statuses), statuses
     assert statuses[:3] == [200, 200, 200]  # still signed in: sessions are in the database

@@ -45,7 +45,7 @@ def _test_database_url() -> str:
 
 
 @pytest.fixture
-def live_process(redis_url: str, settings) -> Iterator[int]:  # type: ignore[no-untyped-def]
+def live_process(redis_url: str, settings) -> Iterator[int]:
     port = _free_port()
     env = dict(
         os.environ,
@@ -71,7 +71,7 @@ def live_process(redis_url: str, settings) -> Iterator[int]:  # type: ignore[no-
 
 
 @pytest.fixture
-def redis_notices(redis_url: str, settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def redis_notices(redis_url: str, settings) -> Iterator[None]:
     """This process publishes lease notices on Redis, as a web instance does."""
     settings.REDIS_URL = redis_url
     settings.KIOSCO_LEASE_NOTIFIER = "kiosco.leases.notifiers.redis_pubsub.RedisNotifier"

@@ -159,3 +159,22 @@ def test_a_signed_in_reader_subscribes_with_one_click_and_manages_it(client, wee
 def test_an_expired_or_malformed_opt_in_link_gets_its_own_page(client):
     assert client.get("/newsletter/confirm/not-a-key/").status_code == 404
     assert client.post("/newsletter/confirm/" + "x" * 43 + "/").status_code == 404
+
+
+def test_a_look_alike_address_never_joins_a_readers_account(client, week, mailoutbox, commit):
+    """PostgreSQL folds a dotless i (U+0131) into "I": a confirmed sign-up of
+    victim@b\u0131gcorp.example was linked to victim@bigcorp.example's account, whose
+    newsletter page then said they received it (and could pause it for the other)."""
+    victim = make_reader("victim@bigcorp.example", None)
+    look_alike = "victim@b\u0131gcorp.example"
+    with commit():
+        assert _sign_up(client, look_alike).status_code == 200
+    confirm = re.search(r"(/newsletter/confirm/[\w-]+/)", str(mailoutbox[-1].body))
+    assert confirm is not None and mailoutbox[-1].to == [look_alike]
+    assert client.post(confirm.group(1)).status_code == 200
+    assert Subscriber.objects.get(email=look_alike).status == Subscriber.Status.CONFIRMED
+
+    client.force_login(victim)
+    page = client.get("/newsletter/account/").content.decode()
+    assert page.count("You do not receive the newsletter.") == 2  # neither list
+    assert Subscriber.objects.get(email=look_alike).reader is None

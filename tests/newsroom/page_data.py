@@ -3,6 +3,7 @@ tree so tests can ask for elements by tag and class instead of matching strings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -33,7 +34,7 @@ INTERVIEW_ES = [
 ]
 
 
-def add_blocks(article: Article, blocks: list[tuple[str, str, str]]) -> None:
+def add_blocks(article: Article, blocks: Sequence[tuple[str, str, str]]) -> None:
     Block.objects.bulk_create(
         Block(article=article, position=i, kind=kind, label=label, text=text)
         for i, (kind, label, text) in enumerate(blocks)
@@ -74,7 +75,7 @@ def make_edition() -> Edition:
         published_at=timezone.now() - timedelta(hours=3),
     )
     interview.authors.add(Author.objects.create(slug="marta", name="Marta Quiroga"))
-    add_blocks(interview, INTERVIEW_EN)  # type: ignore[arg-type]
+    add_blocks(interview, INTERVIEW_EN)
     entrevista = make_article(
         culture,
         "cocinera-estacion",
@@ -85,7 +86,7 @@ def make_edition() -> Edition:
         byline="Lucía Andrade",
         published_at=timezone.now() - timedelta(hours=2),
     )
-    add_blocks(entrevista, INTERVIEW_ES)  # type: ignore[arg-type]
+    add_blocks(entrevista, INTERVIEW_ES)
     registered = make_article(world, "harbour-report", access=Access.REGISTERED)
     add_blocks(
         registered,

@@ -57,7 +57,8 @@ def test_it_drops_the_furniture_of_the_copied_page():
     article = Article.objects.get(slug="night-buses-return-to-the-harbour-line-after-two-years")
     texts = " ".join(article.blocks.values_list("text", flat=True))
     assert "newsletter" not in texts and "cookies" not in texts and "suscriptor" not in texts
-    assert article.blocks.last().text.endswith('"Now we have to use it."')  # type: ignore[union-attr]
+    last = article.blocks.last()
+    assert last is not None and last.text.endswith('"Now we have to use it."')
 
 
 def test_it_loads_idempotently():

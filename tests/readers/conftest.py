@@ -1,8 +1,9 @@
 """Fixtures for the readers tests: personas, a real sign-in through allauth, a fast
 hasher (Argon2 is pinned by its own test), and a clean rate-limit cache per test.
 
-Events and emails leave on commit. Most tests run inside one rolled-back transaction,
-where nothing commits: a test that needs them wraps the requests in pytest-django's
+Emails leave on commit (events are written in the action's transaction). Most tests
+run inside one rolled-back transaction, where nothing commits: a test that needs the
+emails wraps the requests in pytest-django's
 ``django_capture_on_commit_callbacks(execute=True)``."""
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def _fast_hasher_and_clean_limits(settings: Any, request: pytest.FixtureRequest)
 @pytest.fixture
 def commit(django_capture_on_commit_callbacks: Callable[..., Any]) -> Callable[..., Any]:
     """``with commit(): client.post(...)`` runs what the wrapped requests left for after
-    commit (events, emails) when the block ends, as a real commit would."""
+    commit (emails, cache updates) when the block ends, as a real commit would."""
     return functools.partial(django_capture_on_commit_callbacks, execute=True)
 
 

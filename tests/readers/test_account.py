@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def test_it_hashes_passwords_with_argon2_and_caps_their_length():
     # The project's settings module, not the fast hasher these tests swap in.
     assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
-    names = [v["NAME"] for v in project_settings.AUTH_PASSWORD_VALIDATORS]  # type: ignore[index]
+    names = [v["NAME"] for v in project_settings.AUTH_PASSWORD_VALIDATORS]
     assert "django.contrib.auth.password_validation.CommonPasswordValidator" in names
     assert "kiosco.readers.validators.MaximumLengthValidator" in names
 

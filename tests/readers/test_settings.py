@@ -55,8 +55,8 @@ def test_it_refuses_a_bad_trusted_proxy():
 
 
 def _request(peer: str, forwarded: str | None = None):
-    extra = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
-    return RequestFactory().get("/", REMOTE_ADDR=peer, **extra)  # type: ignore[arg-type]
+    headers = {"X-Forwarded-For": forwarded} if forwarded else None
+    return RequestFactory().get("/", REMOTE_ADDR=peer, headers=headers)
 
 
 def test_it_ignores_forwarded_for_from_an_untrusted_peer():

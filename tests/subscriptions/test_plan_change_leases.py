@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from pytest_django import Settings
 
 from kiosco.leases import services as leases
 from kiosco.leases.models import Slot
@@ -20,10 +21,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def notices(settings) -> Iterator[InProcessNotifier]:  # type: ignore[no-untyped-def]
+def notices(settings: Settings) -> Iterator[InProcessNotifier]:
     settings.KIOSCO_LEASE_NOTIFIER = "kiosco.leases.notifiers.memory.InProcessNotifier"
     leases.notifier.cache_clear()
-    yield leases.notifier()  # type: ignore[misc]
+    notifier = leases.notifier()
+    assert isinstance(notifier, InProcessNotifier)
+    yield notifier
     leases.notifier.cache_clear()
 
 
@@ -39,7 +42,7 @@ def alice_reading_on_two_devices(people: Personas) -> tuple[Subscription, int]:
 
 def test_it_frees_the_extra_device_when_the_plan_changes_now(
     people: Personas, notices: InProcessNotifier, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     subscription, seat = alice_reading_on_two_devices(people)
     heard = notices.subscribe()
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():

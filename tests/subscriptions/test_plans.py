@@ -5,7 +5,17 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.utils import timezone, translation
 
-from kiosco.subscriptions.models import Plan, Seat, Subscription, TermsAcceptance, TermsVersion
+from kiosco.readers.models import SecurityEvent
+from kiosco.subscriptions.billing.demo import DemoBilling
+from kiosco.subscriptions.events import SubscriptionTag
+from kiosco.subscriptions.models import (
+    Organisation,
+    Plan,
+    Seat,
+    Subscription,
+    TermsAcceptance,
+    TermsVersion,
+)
 from kiosco.subscriptions.services import entitlements_for, lifecycle
 from tests.support.leases import holders, read_on
 from tests.support.personas import make_reader
@@ -75,8 +85,9 @@ def test_it_starts_a_business_subscription_with_chosen_seats(client, erin):
     response = client.post(
         "/plans/business/subscribe/", {"organisation_name": "Initech", "seats": "12"}
     )
-    subscription = Subscription.objects.get(organisation__name="Initech")
-    assert response.url == f"/org/{subscription.organisation.slug}/"  # type: ignore[union-attr]
+    organisation = Organisation.objects.get(name="Initech")
+    assert response.url == f"/org/{organisation.slug}/"
+    subscription = Subscription.objects.get(organisation=organisation)
     assert subscription.seats == 12 and entitlements_for(erin).organisation_name == "Initech"
 
 
@@ -200,3 +211,23 @@ def test_it_tells_an_organisation_member_to_ask_an_admin(client, people):
     seats.take_seat(people.acme.subscription, member)
     client.force_login(member)
     assert b"ask one of its administrators" in client.get("/subscription/upgrade/").content
+
+
+def test_a_cancel_that_arrives_after_the_subscription_ended_changes_nothing(
+    people, mailoutbox, django_capture_on_commit_callbacks
+):
+    """alice's page saw her subscription live; the roll-over expired it before her
+    "cancel" arrived with that copy. Canceling it anyway turned it back into "canceled",
+    mailed her that it was canceled, and let the next roll-over expire it again."""
+    seen_by_the_page = Subscription.objects.get(owner_reader=people.alice)
+    lifecycle.mark_past_due(seen_by_the_page, timezone.now() - timedelta(days=30))
+    lifecycle.roll_over_periods()  # the grace ran out: expired
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        DemoBilling().cancel(seen_by_the_page)
+
+    assert Subscription.objects.get(owner_reader=people.alice).status == "expired"
+    assert mailoutbox == []
+    assert not SecurityEvent.objects.filter(tag=SubscriptionTag.CANCELED).exists()
+    assert lifecycle.roll_over_periods() == 0

@@ -101,3 +101,99 @@ def test_it_holds_the_last_seat_by_compare_and_set_alone():
     results = _race(take_without_lock, racers)
     assert sorted(results.values()) == ["no_seats_left", "seated"], (connection.vendor, results)
     assert Seat.objects.filter(holder__in=racers).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_never_closes_the_seat_of_a_member_seated_while_the_admin_reduces_seats(
+    on_postgres,
+):
+    """dave cuts acme to one seat (his) while erin accepts her invitation. The cut used
+    to count the taken seats before locking the subscription: erin, seated in between,
+    lost the seat she had just taken. The barrier is the database's own word that the
+    cut is waiting for the subscription's row lock, which the test holds while erin
+    takes her seat — wherever the cut counts, it is waiting there."""
+    if not on_postgres:
+        pytest.skip("a row lock another connection waits on: PostgreSQL's (SQLite has one writer)")
+    from kiosco.subscriptions.services import lifecycle, subscribe
+    from tests.leases.test_under_traffic import wait_until_blocked
+
+    people = personas()
+    acme = people.acme.subscription
+    erin = make_reader("erin@acme.example", None)
+    cut: dict[str, object] = {}
+    connected = threading.Event()
+
+    def reduce_to_one_seat():
+        try:
+            connection.ensure_connection()
+            cut["pid"] = connection.connection.info.backend_pid
+            connected.set()
+            subscribe.contract_seats(Organisation.objects.get(pk=people.acme.pk), 1)
+            cut["outcome"] = "reduced"
+        except SeatRefused as refused:
+            cut["outcome"] = refused.code
+        finally:
+            connections.close_all()
+
+    admin = threading.Thread(target=reduce_to_one_seat)
+    with transaction.atomic():
+        lifecycle.lock(acme)  # erin's acceptance holds the subscription
+        admin.start()
+        assert connected.wait(30), cut
+        wait_until_blocked(int(str(cut["pid"])))
+        seats.take_seat(lifecycle.lock(acme), erin)
+    admin.join(30)
+
+    assert cut["outcome"] == "seats_below_taken"
+    assert Seat.objects.filter(subscription=acme, holder=erin).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_deleting_their_accounts_at_once_leave_one_to_run_the_organisation(
+    on_postgres,
+):
+    """dave and zoe administer acme, whose subscription runs. Each may leave while the
+    other stays; both at once, each counted the other and acme was left with nobody.
+    The barrier: zoe's deletion waits for the organisation row dave's holds."""
+    if not on_postgres:
+        pytest.skip("a row lock another connection waits on: PostgreSQL's (SQLite has one writer)")
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+
+    from kiosco.readers.services import ReaderNotDeletable, delete_reader
+    from tests.leases.test_under_traffic import wait_until_blocked
+
+    def deletion_of(reader):
+        request = RequestFactory().post("/account/delete/")
+        request.session = SessionStore()
+        request.user = reader
+        return request
+
+    people = personas()
+    zoe = make_reader("zoe@acme.example", None)
+    people.acme.admins.add(zoe)
+    second: dict[str, object] = {}
+    connected = threading.Event()
+
+    def zoe_leaves():
+        try:
+            connection.ensure_connection()
+            second["pid"] = connection.connection.info.backend_pid
+            connected.set()
+            delete_reader(deletion_of(zoe), zoe)
+            second["outcome"] = "deleted"
+        except ReaderNotDeletable:
+            second["outcome"] = "refused"
+        finally:
+            connections.close_all()
+
+    zoes = threading.Thread(target=zoe_leaves)
+    with transaction.atomic():
+        delete_reader(deletion_of(people.dave), people.dave)  # not committed yet
+        zoes.start()
+        assert connected.wait(30), second
+        wait_until_blocked(int(str(second["pid"])))
+    zoes.join(30)
+
+    assert second["outcome"] == "refused"
+    assert list(Organisation.objects.get(pk=people.acme.pk).admins.all()) == [zoe]

@@ -74,12 +74,16 @@ def test_it_costs_no_query_once_checked(client, people, django_assert_max_num_qu
     accept_terms(people.alice, version)
     client.force_login(people.alice)
     client.get("/plans/")
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.http import HttpResponse
     from django.test import RequestFactory
 
     from kiosco.subscriptions.middleware import TermsAcceptanceMiddleware
 
     request = RequestFactory().get("/somewhere/")
     request.user = people.alice
-    request.session = {"kiosco_terms_checked": version.pk}  # type: ignore[assignment]
+    request.session = SessionStore()  # new: no query until saved
+    request.session["kiosco_terms_checked"] = version.pk
     with django_assert_max_num_queries(0):
-        assert TermsAcceptanceMiddleware(lambda r: None)._must_accept(request) is False  # type: ignore[arg-type,return-value]
+        middleware = TermsAcceptanceMiddleware(lambda request: HttpResponse())
+        assert middleware._must_accept(request) is False

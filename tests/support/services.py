@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import redis
@@ -79,20 +80,54 @@ def throwaway_postgres_dir() -> Path:
     return data
 
 
+class ThrowawayPostgres:
+    """A PostgreSQL server of our own: its data in a fresh directory the ``postgres``
+    account can reach, on a free port; it can be stopped (cleanly, or killed as a
+    crash would) and started again on the same data and port."""
+
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.data = throwaway_postgres_dir()
+        self.port = _free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        initdb = [str(bindir / "initdb"), "-A", "trust", "-U", "postgres", str(self.data)]
+        self._run(initdb, capture_output=True)
+
+    def start(self) -> None:
+        # fsync off: only the server dies in these tests, never the machine's page cache.
+        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off"
+        # The server's output goes to a log file: a pipe would stay open for its whole life.
+        log = str(self.data / "server.log")
+        self._run([self._pg_ctl, "-D", str(self.data), "-l", log, "-w", "-o", options, "start"])
+
+    def stop(self, mode: str = "fast", *, check: bool = True) -> None:
+        """``fast``: a clean shutdown; ``immediate``: every backend killed, as a crash.
+        ``check=False``: it may be stopped already."""
+        self._run([self._pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop"], check=check)
+
+    def stop_at_exit(self) -> None:
+        stop = [self._pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"]
+        atexit.register(
+            subprocess.run, _as_postgres_user(stop), stdout=subprocess.DEVNULL, cwd=self.data
+        )
+
+    @property
+    def _pg_ctl(self) -> str:
+        return str(self.bindir / "pg_ctl")
+
+    def _run(self, command: list[str], **options: Any) -> None:
+        # cwd: the postgres account may not enter the caller's working directory.
+        if not options.get("capture_output"):
+            options.setdefault("stdout", subprocess.DEVNULL)
+        options.setdefault("check", True)
+        subprocess.run(_as_postgres_user(command), cwd=self.data, **options)
+
+
 def _start_throwaway_postgres(bindir: Path) -> str:
-    data = throwaway_postgres_dir()
-    port = _free_port()
-    pg_ctl = str(bindir / "pg_ctl")
-    initdb = [str(bindir / "initdb"), "-A", "trust", "-U", "postgres", str(data)]
-    # cwd: the postgres account may not enter the caller's working directory.
-    subprocess.run(_as_postgres_user(initdb), check=True, capture_output=True, cwd=data)
-    options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
-    # The server's output goes to a log file: a pipe would stay open for its whole life.
-    start = [pg_ctl, "-D", str(data), "-l", str(data / "server.log"), "-w", "-o", options, "start"]
-    subprocess.run(_as_postgres_user(start), check=True, stdout=subprocess.DEVNULL, cwd=data)
-    stop = [pg_ctl, "-D", str(data), "-m", "immediate", "stop"]
-    atexit.register(subprocess.run, _as_postgres_user(stop), stdout=subprocess.DEVNULL, cwd=data)
-    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    server = ThrowawayPostgres(bindir)
+    server.start()
+    server.stop_at_exit()
+    return server.url
 
 
 def ensure_postgres() -> str:

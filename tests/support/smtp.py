@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from email.message import Message
+from email.message import EmailMessage
 from email.policy import default as default_policy
 from typing import Any
 
@@ -27,7 +27,7 @@ class Inbox:
     """Collects every message the server accepts."""
 
     def __init__(self) -> None:
-        self.messages: list[Message] = []
+        self.messages: list[EmailMessage] = []
         self._lock = threading.Lock()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -36,11 +36,11 @@ class Inbox:
             self.messages.append(message)
         return "250 Message accepted for delivery"
 
-    def to(self, address: str) -> list[Message]:
+    def to(self, address: str) -> list[EmailMessage]:
         with self._lock:
             return [m for m in self.messages if address.lower() in str(m["to"]).lower()]
 
-    def wait_for(self, to: str, count: int = 1, timeout: float = 5.0) -> Message:
+    def wait_for(self, to: str, count: int = 1, timeout: float = 5.0) -> EmailMessage:
         """The ``count``-th message to ``to`` (1-based), waiting briefly for it."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -53,12 +53,13 @@ class Inbox:
         )
 
 
-def body(message: Message) -> str:
-    part = message.get_body(preferencelist=("plain",))  # type: ignore[attr-defined]
+def body(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None, "no text/plain part"
     return str(part.get_content())
 
 
-def links(message: Message) -> list[str]:
+def links(message: EmailMessage) -> list[str]:
     return LINK.findall(body(message))
 
 

@@ -25,7 +25,7 @@ on Django's connection (``connections.py``) or on bare psycopg / sqlite3 connect
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from functools import cache
 from typing import Any, NamedTuple, Protocol
@@ -37,6 +37,10 @@ NOW = {
     "sqlite": "((julianday('now') - 2440587.5) * 86400.0 + %(shift)s)",
     "postgresql": "(EXTRACT(EPOCH FROM clock_timestamp())::float8 + %(shift)s)",
 }
+# Tests only: a clock the caller pins (the stateful model's), so the time a statement
+# sees is the one the caller chose however long the machine took to run it; the shift
+# parameter then carries the time itself.
+PINNED_NOW = {"sqlite": "(%(shift)s + 0.0)", "postgresql": "(%(shift)s::float8)"}
 NEXT_GENERATION = {
     "sqlite": "(SELECT value + 1 FROM leases_generation)",
     "postgresql": "nextval('leases_generation')",
@@ -104,9 +108,10 @@ def _locked_update(vendor: str, where: str, order: str, sets: str) -> str:
 
 
 @cache
-def statements(vendor: str) -> Statements:
-    """The store's SQL for one database."""
-    now, greatest, generation = NOW[vendor], GREATEST[vendor], NEXT_GENERATION[vendor]
+def statements(vendor: str, pinned: bool = False) -> Statements:
+    """The store's SQL for one database (``pinned``: the caller's clock, not the server's)."""
+    now = (PINNED_NOW if pinned else NOW)[vendor]
+    greatest, generation = GREATEST[vendor], NEXT_GENERATION[vendor]
     one = "seat = %(seat)s AND slot = %(slot)s"
     return Statements(
         read=f"WITH clock(now) AS (SELECT {now}) SELECT clock.now, {COLUMNS} FROM clock "
@@ -164,13 +169,23 @@ _row = SlotState._make
 
 
 class SqlStore:
-    def __init__(self, db: Database, offset: float = 0.0) -> None:
+    def __init__(
+        self, db: Database, offset: float = 0.0, clock: Callable[[], float] | None = None
+    ) -> None:
         self.db = db
         self.offset = offset  # tests move the server's clock forward with it; 0 in production
-        self.sql = statements(db.vendor)
+        # Tests only: read the time from ``clock`` instead of the server (never in production:
+        # instances with skewed clocks agree only on the database's).
+        self.clock = clock
+        self.sql = statements(db.vendor, pinned=clock is not None)
+
+    @property
+    def shift(self) -> float:
+        """The ``shift`` parameter: added to the server's clock, or the pinned time."""
+        return self.clock() if self.clock is not None else self.offset
 
     def read_seat(self, seat: int) -> tuple[float, list[SlotState]]:
-        rows = self.db.fetch(self.sql.read, {"shift": self.offset, "seat": seat}, prepare=True)
+        rows = self.db.fetch(self.sql.read, {"shift": self.shift, "seat": seat}, prepare=True)
         return float(rows[0][0]), [_row(r[1:]) for r in rows if r[1] is not None]
 
     def create_slots(self, seat: int, count: int) -> None:
@@ -180,7 +195,7 @@ class SqlStore:
 
     def claim(self, claim: Claim) -> SlotState | None:
         params = {
-            "shift": self.offset,
+            "shift": self.shift,
             "seat": claim.seat,
             "slot": claim.slot,
             "seen": claim.seen,
@@ -196,7 +211,7 @@ class SqlStore:
     def renew(
         self, seat: int, slot: int, generation: int, device: str, idle: float, ttl: float
     ) -> SlotState | None:
-        params = {"shift": self.offset, "seat": seat, "slot": slot, "ttl": ttl, "idle": idle}
+        params = {"shift": self.shift, "seat": seat, "slot": slot, "ttl": ttl, "idle": idle}
         return self._one(self.sql.renew, params | {"generation": generation, "device": device})
 
     def vacate(self, seat: int, slot: int, generation: int, device: str) -> SlotState | None:
@@ -232,7 +247,7 @@ class SqlStore:
 
     def _event(self, e: Event) -> dict[str, Any]:
         return {
-            "shift": self.offset,
+            "shift": self.shift,
             "kind": e.kind,
             "seat": e.seat,
             "slot": e.slot,

@@ -37,7 +37,9 @@ class DemoBilling:
 
     @transaction.atomic
     def change_plan(self, subscription: Subscription, plan: Plan) -> BillingOutcome:
-        # Up (more seats) takes effect now; down waits for the period's end.
+        # Up (more seats) takes effect now; down waits for the period's end. Decided on
+        # the locked row: the caller's copy may predate another change of plan.
+        subscription = lifecycle.lock(subscription)
         if plan.seats >= subscription.plan.seats:
             return BillingOutcome(True, lifecycle.change_plan_now(subscription, plan))
         return BillingOutcome(True, lifecycle.schedule_downgrade(subscription, plan))
@@ -45,5 +47,9 @@ class DemoBilling:
     @transaction.atomic
     def cancel(self, subscription: Subscription) -> BillingOutcome:
         subscription = lifecycle.lock(subscription)
-        lifecycle.cancel(subscription)
+        # The caller saw it live; a roll-over may have ended it since. An ended
+        # subscription stays ended (canceling it again would mail "canceled" for it,
+        # and the next roll-over would expire it a second time).
+        if subscription.status != Subscription.Status.EXPIRED:
+            lifecycle.cancel(subscription)
         return BillingOutcome(applied=True, subscription=subscription)

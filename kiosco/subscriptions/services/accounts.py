@@ -59,8 +59,20 @@ def prepare_account_deletion(reader: Any) -> None:
 
 
 def _organisations_left_without_admin(reader: Any) -> list[Organisation]:
+    """Organisations whose running subscription would lose its last admin.
+
+    Race: each organisation row is locked (in id order) before its admins are counted,
+    so of two admins deleting their accounts at once the second waits, then counts
+    what the first left and is refused; unlocked, each counted the other and the
+    organisation was left with nobody to run it."""
     sole = []
-    for organisation in Organisation.objects.filter(admins=reader).select_related("subscription"):
+    organisations = (
+        Organisation.objects.filter(admins=reader)
+        .select_related("subscription")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    for organisation in organisations:
         subscription = getattr(organisation, "subscription", None)
         if subscription is None or not _reads_now(subscription):
             continue

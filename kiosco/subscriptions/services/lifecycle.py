@@ -166,7 +166,7 @@ def schedule_downgrade(subscription: Subscription, plan: Plan) -> Subscription:
     return subscription
 
 
-def start_new_period(subscription: Subscription, period_end: datetime, now: datetime) -> None:
+def start_new_period(subscription: Subscription, start: datetime, end: datetime) -> None:
     """Renewal: a pending downgrade takes effect (closing extra seats), then active."""
     if subscription.pending_plan is not None:
         old = subscription.plan
@@ -177,8 +177,8 @@ def start_new_period(subscription: Subscription, period_end: datetime, now: date
         apply_devices_per_seat(subscription, old)
     subscription.status = Status.ACTIVE
     subscription.grace_until = None
-    subscription.current_period_start = min(now, subscription.current_period_end)
-    subscription.current_period_end = period_end
+    subscription.current_period_start = start
+    subscription.current_period_end = end
     subscription.save(
         update_fields=["status", "grace_until", "current_period_start", "current_period_end"]
     )
@@ -216,10 +216,17 @@ def roll_over_periods(now: datetime | None = None) -> int:
     renews by itself; lapsed canceled and past-due subscriptions expire. External
     providers renew through their events. Returns how many subscriptions changed."""
     now = now or timezone.now()
-    candidates = Subscription.objects.filter(
-        Q(current_period_end__lte=now) | Q(status=Status.PAST_DUE, grace_until__lte=now)
-    ).exclude(status=Status.EXPIRED)
+    candidates = (
+        Subscription.objects.filter(
+            Q(current_period_end__lte=now) | Q(status=Status.PAST_DUE, grace_until__lte=now)
+        )
+        .exclude(status=Status.EXPIRED)
+        .order_by("pk")
+    )
     changed = 0
+    # One transaction per subscription, re-judged under its lock: a run killed midway
+    # keeps what it committed, and the next run (or one running beside it) finds those
+    # subscriptions no longer due and changes nothing twice.
     for candidate in list(candidates):
         with transaction.atomic():
             changed += _roll_over(lock(candidate), now)
@@ -238,8 +245,18 @@ def _roll_over(subscription: Subscription, now: datetime) -> int:
         expire(subscription)
         return 1
     if subscription.provider == "demo":
-        start_new_period(
-            subscription, period_after(subscription.current_period_end, subscription.plan), now
-        )
+        start_new_period(subscription, *_period_containing(subscription, now))
         return 1
     return 0
+
+
+def _period_containing(subscription: Subscription, now: datetime) -> tuple[datetime, datetime]:
+    """The renewed period that contains ``now``. A roll-over that did not run for two
+    periods renews once, up to now — not one period per run, which a rerun after a
+    crash would take for a second renewal of what the crashed run had renewed."""
+    plan = subscription.pending_plan or subscription.plan  # the plan the new period runs
+    start = subscription.current_period_end
+    end = period_after(start, plan)
+    while end <= now:
+        start, end = end, period_after(end, plan)
+    return start, end

@@ -254,9 +254,14 @@ def _on_domain(reader: Any, domain: str) -> bool:
 
 
 def revoke_invitation(invitation: Invitation, by: Any) -> None:
-    """Withdraw a pending invitation, or end the seat of whoever accepted it."""
+    """Withdraw a pending invitation, or end the seat of whoever accepted it.
+
+    Race: the invitation is read again under the subscription's lock; the caller's copy
+    may say "pending" when its invitee accepted meanwhile, and the revocation must then
+    end that seat rather than mark an accepted invitation revoked and leave the seat."""
     with transaction.atomic():
         lock(invitation.subscription)
+        invitation = Invitation.objects.get(pk=invitation.pk)
         confirmation.withdraw(INVITATION, invitation.pk)
         if invitation.state == Invitation.State.ACCEPTED and invitation.accepted_by_id:
             seat = Seat.objects.filter(

@@ -115,14 +115,20 @@ def cancel_subscription(reader: Any) -> BillingOutcome:
 
 def contract_seats(organisation: Organisation, seats: int) -> BillingOutcome:
     """ "Contract more accounts": an admin sets the seat count, never below the seats
-    already taken (remove members first)."""
-    subscription = organisation.subscription
-    taken = Seat.objects.filter(subscription=subscription, holder__isnull=False).count()
-    if seats < max(taken, 1):
-        raise SeatRefused("seats_below_taken")
-    outcome = get_provider().change_seats(subscription, seats)
-    if outcome.applied:
-        tell_owner_of_change(subscription, "seats_changed", seats=seats)
+    already taken (remove members first).
+
+    Race: the seats are counted with the subscription locked, so a member who takes a
+    seat meanwhile either committed first (and counts: the admin is refused) or waits
+    for this change. Counted before the lock, a member seated in between had their new
+    seat closed by the reduction that was meant to spare them."""
+    with transaction.atomic():
+        subscription = lock(organisation.subscription)
+        taken = Seat.objects.filter(subscription=subscription, holder__isnull=False).count()
+        if seats < max(taken, 1):
+            raise SeatRefused("seats_below_taken")
+        outcome = get_provider().change_seats(subscription, seats)
+        if outcome.applied:
+            tell_owner_of_change(subscription, "seats_changed", seats=seats)
     return outcome
 
 
