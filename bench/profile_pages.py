@@ -132,10 +132,11 @@ def prepare() -> dict[str, tuple[str, str]]:
 
 
 def caller(path: str, cookie: str) -> Callable[[], str]:
-    from django.core.handlers.wsgi import WSGIHandler
     from django.test.client import RequestFactory
 
-    handler = WSGIHandler()
+    from kiosco.lib.handlers import KioscoWSGIHandler
+
+    handler = KioscoWSGIHandler()
     base = RequestFactory()._base_environ(  # type: ignore[attr-defined]
         PATH_INFO=path,
         REQUEST_METHOD="GET",

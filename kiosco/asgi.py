@@ -4,10 +4,15 @@ every open page. Production serves pages on WSGI and runs ``kiosco live`` apart.
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiosco.settings")
-django_application = get_asgi_application()
+django.setup(set_prefix=False)
+
+from kiosco.lib.handlers import KioscoASGIHandler  # noqa: E402
+
+# Django's handler, remembering which view each path resolves to (kiosco/lib/handlers.py).
+django_application = KioscoASGIHandler()
 
 from kiosco.live.app import application as live_application  # noqa: E402
 

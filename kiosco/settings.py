@@ -89,6 +89,9 @@ MIDDLEWARE = [
     # hardening: the Content-Security-Policy header, nonce per request (below).
     "kiosco.lib.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # newsroom: a page every anonymous visitor shares, from memory, before the per-reader
+    # middleware below (kiosco/newsroom/pages.py).
+    "kiosco.newsroom.pages.PublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -2,7 +2,12 @@
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiosco.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)
+
+from kiosco.lib.handlers import KioscoWSGIHandler  # noqa: E402
+
+# Django's handler, remembering which view each path resolves to (kiosco/lib/handlers.py).
+application = KioscoWSGIHandler()

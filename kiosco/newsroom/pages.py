@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import get_language
@@ -117,4 +118,71 @@ def _public_response(
     shared_for = settings.KIOSCO_PUBLIC_CACHE_SECONDS
     patch_cache_control(response, public=True, max_age=0, s_maxage=shared_for)
     patch_vary_headers(response, ("Cookie", "Accept-Language"))
+    response.shared_by_everyone = True  # type: ignore[attr-defined]  # PublicPageMiddleware
     return response
+
+
+# --- the whole anonymous response, before the per-reader middleware --------------------
+@dataclass(frozen=True)
+class ServedPage:
+    """A response every anonymous visitor shares, as the middleware below the
+    security headers saw it (its own headers: Content-Language, Vary, X-Frame-Options),
+    and the content version it was rendered under."""
+
+    version: str
+    content: bytes
+    headers: tuple[tuple[str, str], ...]
+    etag: str
+
+    @classmethod
+    def of(cls, version: str, response: HttpResponse) -> ServedPage:
+        return cls(version, response.content, tuple(response.items()), response["ETag"])
+
+    def response(self, request: HttpRequest) -> HttpResponse:
+        fresh = request.headers.get("If-None-Match") == self.etag
+        response = HttpResponseNotModified() if fresh else HttpResponse(self.content)
+        for name, value in self.headers:
+            if not (fresh and name == "Content-Type"):
+                response[name] = value
+        return response
+
+
+_served: hot.LocalMemo[ServedPage] = hot.LocalMemo(1024)
+_paths: hot.LocalMemo[bool] = hot.LocalMemo(1024)  # paths with a copy, in any language
+
+
+class PublicPageMiddleware:
+    """Serves a page every anonymous visitor shares from this process's memory before
+    the per-reader middleware and the view run: sessions, authentication, CSRF,
+    messages, devices and terms have nothing to add to it (that is what made it
+    shareable), and a reverse proxy would serve it the same way. Kept per language the
+    visitor would get and full path, with the content version it was rendered under: a
+    copy from before an edit is never served. A path with no copy (any other page, the
+    health checks) costs a dictionary lookup, not a cache read.
+
+    Place it below the middleware that adds headers to every response (security, CSP:
+    they still run on the way out) and above SessionMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        eligible = request.method == "GET" and shares_everything(request)
+        if eligible and _paths.get(request.path):
+            page = _served.get(_key(request))
+            if page is not None and page.version == content_version():
+                return page.response(request)
+        response = self.get_response(request)
+        if (
+            eligible
+            and getattr(response, "shared_by_everyone", False)
+            and response.status_code == 200
+            and not response.cookies
+        ):
+            _served.put(_key(request), ServedPage.of(content_version(), response))
+            _paths.put(request.path, True)
+        return response
+
+
+def _key(request: HttpRequest) -> str:
+    return f"{translation.get_language_from_request(request)}:{request.get_full_path()}"

@@ -149,3 +149,15 @@ def test_a_visitor_with_a_session_cookie_gets_a_page_of_their_own(db: None) -> N
     response = visitor.get("/")
     assert "private" in response["Cache-Control"] and "public" not in response["Cache-Control"]
     assert "ETag" not in response
+
+
+def test_each_visitor_gets_the_copy_in_their_language(db: None) -> None:
+    subscriber_only_article()
+    english, spanish = Client(HTTP_ACCEPT_LANGUAGE="en"), Client(HTTP_ACCEPT_LANGUAGE="es")
+    by_cookie = Client()
+    by_cookie.cookies["django_language"] = "es"
+    for _ in range(2):  # the second round comes from the process's memory
+        assert "Sign in" in page(english, "/") and "Iniciar sesión" not in page(english, "/")
+        assert "Iniciar sesión" in page(spanish, "/")
+        assert "Iniciar sesión" in page(by_cookie, "/")
+        assert page(spanish, "/city/?page=1") != page(english, "/city/?page=1")

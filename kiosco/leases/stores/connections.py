@@ -104,7 +104,9 @@ class DjangoDatabase:
             except Exception:
                 with wrapper.wrap_database_errors:  # re-raised as Django's own error class
                     raise
-            return cursor.fetchall() if cursor.description else []
+            # A prepared statement is a read, with rows (``description`` builds a column
+            # object per column on every call: skipped where the answer is known).
+            return cursor.fetchall() if prepare or cursor.description else []
 
     def _execute(
         self, connection: Any, query: str, params: Mapping[str, Any], prepare: bool
