@@ -6,8 +6,9 @@ class NewsroomConfig(AppConfig):
     label = "newsroom"
 
     def ready(self) -> None:
-        from kiosco.newsroom import search
+        from kiosco.newsroom import credits, search
         from kiosco.newsroom.cache import connect_signals
 
         connect_signals()
         search.connect_signals()
+        credits.connect_signals()

@@ -22,10 +22,12 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFee
 from django.utils.translation import gettext
 
 from kiosco.newsroom.models import Access, Article, Author, Section
-from kiosco.newsroom.reading import feed_items
+from kiosco.newsroom.reading import author_articles, feed_items
 from kiosco.newsroom.seo import public_url
 
-MAX_FEED_PAGE = 1000
+# Pages of FEED_SIZE items, read by offset: 20 pages is the newest 1,000 articles, and
+# no request reads deeper into the archive than that.
+MAX_FEED_PAGE = 20
 
 
 def published_articles() -> QuerySet[Article]:
@@ -175,4 +177,5 @@ class AuthorFeed(EditionFeed):
         return public_url(reverse(self.url_name, args=[obj.author.slug]))
 
     def items(self, obj: Scope) -> list[Article]:
-        return feed_items(published_articles().filter(authors=obj.author), obj.page)
+        assert obj.author is not None
+        return feed_items(author_articles(obj.author), obj.page)

@@ -34,7 +34,7 @@ def front_page(request: HttpRequest) -> HttpResponse:
 @require_safe
 def section_page(request: HttpRequest, section: str) -> HttpResponse:
     current = get_object_or_404(Section, slug=section)
-    page = reading.section_page(current, request.GET.get("page"))
+    page = reading.section_page(current, request.GET)
     context = {"section": current, "page": page, "articles": page.object_list}
     return render(request, "newsroom/section.html", context)
 
@@ -42,7 +42,7 @@ def section_page(request: HttpRequest, section: str) -> HttpResponse:
 @require_safe
 def author_page(request: HttpRequest, author: str) -> HttpResponse:
     person = get_object_or_404(Author, slug=author)
-    page = reading.author_page(person, request.GET.get("page"))
+    page = reading.author_page(person, request.GET)
     context = {"author": person, "page": page, "articles": page.object_list}
     return render(request, "newsroom/author.html", context)
 
@@ -50,7 +50,7 @@ def author_page(request: HttpRequest, author: str) -> HttpResponse:
 @require_safe
 def search_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200].strip()
-    words, page = reading.search_articles(query, request.GET.get("page"))
+    words, page = reading.search_articles(query, request.GET)
     context = {"query": query, "words": words, "page": page, "articles": page.object_list}
     return render(request, "newsroom/search.html", context)
 
