@@ -7,7 +7,12 @@
   whichever language the article is in; ranked by ``ts_rank``. The row keeps a copy of
   the article's ``published_at``, so a search never joins the articles to filter.
 - SQLite (the embedded shape): an FTS5 table ``newsroom_article_fts`` (porter stemmer
-  over unicode61, accents folded), ranked by ``bm25`` with the same column weights.
+  over unicode61, accents folded). Not ranked by FTS5's ``bm25``: it needs each word's
+  document frequency, which FTS5 counts by reading every posting of the word on every
+  query (a broad word at 100,000 articles: most of the cost of the page). A candidate
+  is ranked instead by where the reader's words are: 10 for each word in its headline,
+  4 in its standfirst (the body only makes it a match), then the newest first — each
+  check an FTS5 query bounded to the candidates' own id range.
 
 **What is ranked.** A broad query (a word most articles carry) must not rank the whole
 archive on every request: that cost grew with the archive (a fifth of a second per
@@ -37,8 +42,8 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-# Headline, standfirst, body: a word in the headline counts most.
-BM25_WEIGHTS = (10.0, 4.0, 1.0)
+# SQLite: what a query word found in a candidate's headline, or standfirst, adds.
+COLUMN_WEIGHTS = (("headline", 10), ("standfirst", 4))
 MAX_QUERY_WORDS = 12
 # How many of the newest matches are ranked (50 pages of results).
 CANDIDATES = 1000
@@ -93,17 +98,21 @@ PG_RANKED = f"""
         WHERE document @@ {PG_QUERY} AND published_at <= %s
         ORDER BY article_id DESC LIMIT %s) AS newest
     ORDER BY ts_rank(document, {PG_QUERY}) DESC, published_at DESC, article_id DESC"""
-# FTS5 walks its matches by rowid (= article id) backwards and stops at the limit;
-# bm25 is computed for those rows only.
-SQLITE_RANKED = """
-    SELECT id FROM (
-        SELECT fts.rowid AS id, bm25(newsroom_article_fts, %s, %s, %s) AS score,
-               a.published_at AS published_at
+# FTS5 walks its matches by rowid (= article id) backwards and stops at the limit.
+SQLITE_NEWEST = """
+    WITH newest AS MATERIALIZED (
+        SELECT fts.rowid AS id, a.published_at AS published_at
         FROM newsroom_article_fts AS fts JOIN newsroom_article AS a ON a.id = fts.rowid
         WHERE newsroom_article_fts MATCH %s
           AND a.published_at IS NOT NULL AND a.published_at <= %s
-        ORDER BY fts.rowid DESC LIMIT %s) AS newest
-    ORDER BY score, published_at DESC, id DESC"""
+        ORDER BY fts.rowid DESC LIMIT %s)
+    SELECT id FROM newest ORDER BY {score} DESC, published_at DESC, id DESC"""
+# Whether a candidate has a word in one column: the column's matches of the whole query,
+# read from the oldest candidate's id up (FTS5 seeks there), so as many as the candidates.
+SQLITE_IN_COLUMN = (
+    "%s * (id IN (SELECT rowid FROM newsroom_article_fts WHERE newsroom_article_fts "
+    "MATCH %s AND rowid >= (SELECT min(id) FROM newest)))"
+)
 
 
 def create_index_tables() -> None:
@@ -188,11 +197,23 @@ def ranked_ids(words: Sequence[str]) -> Ranked:
             text = " ".join(words)
             cursor.execute(PG_RANKED, [text, text, now, CANDIDATES + 1, text, text])
         else:
-            # Each word quoted: the reader's text is never FTS5 syntax (AND, NEAR, *, ^).
-            match = " ".join('"{}"'.format(word.replace('"', "")) for word in words)
-            cursor.execute(SQLITE_RANKED, [*BM25_WEIGHTS, match, now, CANDIDATES + 1])
+            cursor.execute(*_sqlite_ranked(words, now))
         ids = [row[0] for row in cursor.fetchall()]
     if len(ids) <= CANDIDATES:
         return Ranked(ids)
     ids.remove(min(ids))  # the one past the candidates, fetched to know there are more
     return Ranked(ids, more=True)
+
+
+def _sqlite_ranked(words: Sequence[str], now: str | None) -> tuple[str, list[str | int | None]]:
+    # Each word quoted: the reader's text is never FTS5 syntax (AND, NEAR, *, ^).
+    phrases = ['"{}"'.format(word.replace('"', "")) for word in words]
+    whole = " AND ".join(phrases)
+    scores: list[str] = []
+    params: list[str | int | None] = []
+    for phrase in phrases:
+        for column, weight in COLUMN_WEIGHTS:
+            scores.append(SQLITE_IN_COLUMN)
+            params += [weight, f"({{{column}}} : {phrase}) AND ({whole})"]
+    sql = SQLITE_NEWEST.format(score=" + ".join(scores))
+    return sql, [whole, now, CANDIDATES + 1, *params]
