@@ -96,5 +96,13 @@ def create_image(
     return image
 
 
+def delete_files(image: Image) -> None:
+    """Remove an image's original and renditions from storage (its row is the caller's)."""
+    paths = [path for sizes in (image.renditions or {}).values() for _, path in sizes]
+    for path in [image.file.name, *paths]:
+        if path and default_storage.exists(str(path)):
+            default_storage.delete(str(path))
+
+
 def media_root() -> Path:
     return Path(settings.MEDIA_ROOT)
