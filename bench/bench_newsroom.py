@@ -1,8 +1,9 @@
 """The newsroom at scale, in one run:
 
-1. Archive import: a generated Ghost export and a WordPress WXR of 5,000 posts each
-   (with images) through `kiosco import-archive`, twice: counts must match, the second
-   run must change nothing; the times are printed.
+1. Archive import: a generated Ghost export and a WordPress WXR of 5,000 posts each,
+   each post with its own picture, through `kiosco import-archive`, twice: counts must
+   match, the second run must change nothing; the times are printed, and the time the
+   worker takes per picture for its renditions.
 2. Pages at 1,000 and at 100,000 articles, on SQLite and on PostgreSQL: the front page,
    a section (first, third and a keyset page deep in it), an author, and a search that
    is selective (a word 50 articles carry at either size) and one that is broad (a word
@@ -13,8 +14,8 @@
 
 SQLite is measured without ANALYZE (as an embedded edition runs); PostgreSQL after one,
 as autovacuum would have done. The cache is the in-process one: the bench is about the
-queries. `BENCH_SIZES=1000,20000`, `BENCH_DATABASES=sqlite`, `BENCH_SKIP_ARCHIVE=1`,
-`BENCH_SECONDS` and `BENCH_ROUNDS` shrink it.
+queries. `BENCH_SIZES=1000,20000`, `BENCH_DATABASES=sqlite` (empty: no pages),
+`BENCH_SKIP_ARCHIVE=1`, `BENCH_SECONDS` and `BENCH_ROUNDS` shrink it.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from bench.bench_pages import BIN, CONNECTIONS, ROOT, SECONDS, bench_env, free_p
 
 POSTS = int(os.environ.get("BENCH_ARCHIVE_POSTS", "5000"))
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SIZES", "1000,100000").split(","))
-DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",")
+DATABASES = [d for d in os.environ.get("BENCH_DATABASES", "sqlite,postgresql").split(",") if d]
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES", "postgresql://127.0.0.1:5432/test")
 PER_TOPIC = 50
@@ -268,6 +269,8 @@ def _median(runs: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def bench_archive(var_dir: Path) -> None:
+    """Each post has its own picture (as real archives do): the import makes the image
+    rows; the renditions are queued for the worker, and timed here on a sample."""
     from tests.newsroom.archive_data import ghost_export, wxr_export
 
     for name, make in (("Ghost JSON", ghost_export), ("WordPress WXR", wxr_export)):
@@ -276,7 +279,7 @@ def bench_archive(var_dir: Path) -> None:
         env = bench_env(folder)
         kiosco(env, "migrate", "--noinput", "--verbosity", "0")
         export = folder / "export"
-        export.write_bytes(make(POSTS, folder / "media"))
+        export.write_bytes(make(POSTS, folder / "media", pictures=POSTS))
         timings, reports = [], []
         for _ in range(2):
             started = time.perf_counter()
@@ -294,6 +297,27 @@ def bench_archive(var_dir: Path) -> None:
             f"({POSTS / timings[0]:5.0f} posts/s, {first['images']} images), "
             f"re-run {timings[1]:6.1f} s, changed nothing"
         )
+    print(f"  renditions (queued for the worker): {renditions_per_image(env):.2f} s per image")
+
+
+RENDITIONS_SAMPLE = """
+import django, time; django.setup()
+from kiosco.newsroom.models import Image
+from kiosco.newsroom.tasks import make_renditions
+ids = list(Image.objects.values_list("pk", flat=True)[:20])
+started = time.perf_counter()
+made = make_renditions.call(ids)
+print((time.perf_counter() - started) / made)
+"""
+
+
+def renditions_per_image(env: dict[str, str]) -> float:
+    run_env = dict(env, DJANGO_SETTINGS_MODULE="kiosco.settings")
+    out = subprocess.run(
+        [sys.executable, "-c", RENDITIONS_SAMPLE], env=run_env, cwd=ROOT, check=True,
+        capture_output=True, text=True,
+    )  # fmt: skip
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:

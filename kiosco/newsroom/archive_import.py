@@ -12,7 +12,9 @@ one its images, one its blocks; new articles, credits and blocks are inserted in
 and indexed for search in set-based SQL. (Post by post, through ``save()`` and its
 signals, 5,000 Ghost posts took 158 s: some twenty queries each.) Bulk writes send no
 signals, so this module does what the signals would: credits get their article's
-time, the search index and the content version are brought up to date.
+time, the search index and the content version are brought up to date. A new image's
+renditions are queued for the worker (``tasks.make_renditions``): a page shows the
+original until they exist.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from kiosco.newsroom.models import Access, Article, Author, Block, Credit, Image
 from kiosco.newsroom.services import author_slug, unique_slugs
 
 BATCH = 500
+# New images per renditions task: a task is a few seconds of encoding, not hours.
+RENDITIONS_PER_TASK = 20
 # What a re-run compares (and may change) on an article it made before.
 COMPARED = (
     "headline", "standfirst", "byline", "section_id", "language", "access",
@@ -93,6 +97,7 @@ def import_archive(
                 _import_batch(batch, run)
                 for post in batch:
                     progress(post)
+            _queue_renditions(run.made)
             bump_content_version()
     except BaseException:
         # The rows rolled back; the files written for new images would stay behind.
@@ -285,13 +290,24 @@ def _make_image(source: str, alt: str, caption: str, run: _Run) -> Image | str:
         return "not found in --media"
     try:
         image = images.create_image(
-            path.read_bytes(), path.name, alt=alt, caption=caption, source=source
-        )
+            path.read_bytes(), path.name, alt=alt, caption=caption, source=source,
+            renditions=False,
+        )  # fmt: skip
     except images.UnusableImage as exc:
         return str(exc)
     run.made.append(image)
     run.report.images += 1
     return image
+
+
+def _queue_renditions(made: list[Image]) -> None:
+    """Renditions are the one cost per picture (seconds each in AVIF): the worker makes
+    them. The tasks are rows of this transaction, so a failed import queues nothing."""
+    from kiosco.newsroom.tasks import make_renditions
+
+    ids = [image.pk for image in made]
+    for start in range(0, len(ids), RENDITIONS_PER_TASK):
+        make_renditions.enqueue(ids[start : start + RENDITIONS_PER_TASK])
 
 
 def _image_for(source: str, post: ArchivePost, run: _Run) -> Image | None:

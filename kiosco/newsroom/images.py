@@ -78,8 +78,10 @@ def create_image(
     caption: str = "",
     credit: str = "",
     source: str = "",
+    renditions: bool = True,
 ) -> Image:
-    """A new image from a file's bytes, with its renditions. ``alt`` is required."""
+    """A new image from a file's bytes, with its renditions unless ``renditions`` is
+    False (the caller queues ``tasks.make_renditions``). ``alt`` is required."""
     if not alt.strip():
         raise UnusableImage("an image needs an alternative text saying what it shows")
     try:
@@ -92,7 +94,8 @@ def create_image(
     image.file.save(Path(filename).name, ContentFile(content), save=False)
     image.width, image.height = size
     image.save()
-    make_renditions(image)
+    if renditions:
+        make_renditions(image)
     return image
 
 

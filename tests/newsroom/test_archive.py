@@ -13,9 +13,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
 from kiosco.newsroom import archive_import, search
 from kiosco.newsroom.models import Access, Article, Author, Block, Image, Section
+from kiosco.newsroom.tasks import make_renditions
 from tests.newsroom.archive_data import IMAGE_COUNT, ghost_export, wxr_export
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +202,18 @@ def test_it_imports_in_queries_that_do_not_grow_with_the_posts(tmp_path):
     first_small, again_small, first_large, again_large = counted
     assert first_large <= first_small + 2 * IMAGE_COUNT  # the second file's images are new
     assert again_large == again_small
+
+
+def test_it_leaves_renditions_to_the_worker_and_pages_show_the_original_meanwhile(tmp_path, client):
+    export = tmp_path / "ghost.json"
+    export.write_bytes(ghost_export(3, tmp_path / "media"))
+    run(str(export), "--media", str(tmp_path / "media"))
+    article = Article.objects.get(slug="ghost-post-0")
+    assert article.lead_image is not None and article.lead_image.renditions == {}
+    assert article.lead_image.file.url in client.get(article.get_absolute_url()).content.decode()
+    queued = DBTaskResult.objects.get()  # a few images: one task
+    assert queued.task_path == "kiosco.newsroom.tasks.make_renditions"
+    # What the worker does with it (the worker itself runs outside a test's transaction).
+    assert make_renditions.call(*queued.args_kwargs["args"]) == Image.objects.count() == 4
+    article.lead_image.refresh_from_db()
+    assert [width for width, _ in article.lead_image.renditions["jpeg"]] == [320, 400]
