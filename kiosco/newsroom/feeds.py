@@ -22,7 +22,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFee
 from django.utils.translation import gettext
 
 from kiosco.newsroom.models import Access, Article, Author, Section
-from kiosco.newsroom.reading import author_articles, feed_items
+from kiosco.newsroom.reading import author_articles, feed_items, number_in
 from kiosco.newsroom.seo import public_url
 
 # Pages of FEED_SIZE items, read by offset: 20 pages is the newest 1,000 articles, and
@@ -35,8 +35,7 @@ def published_articles() -> QuerySet[Article]:
 
 
 def page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    return min(int(raw), MAX_FEED_PAGE) if raw.isdigit() and int(raw) > 0 else 1
+    return min(number_in(request.GET.get("page")) or 1, MAX_FEED_PAGE)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ index at the same cost however deep.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,10 +134,17 @@ def browse(rows: Rows, params: Mapping[str, str]) -> Listing:
     """The page ``params`` asks for: ``?before=<id>``, ``?after=<id>`` or ``?page=N``
     (missing, malformed or too large: the nearest numbered page, a typo is no error)."""
     for key, older in (("before", True), ("after", False)):
-        cursor = params.get(key, "")
-        if cursor.isdigit() and int(cursor) < 2**63:
-            return _keyset_page(rows, int(cursor), older=older)
+        if (cursor := number_in(params.get(key))) is not None:
+            return _keyset_page(rows, cursor, older=older)
     return _numbered_page(rows, params.get("page"))
+
+
+def number_in(raw: object) -> int | None:
+    """A positive whole number in a query string, or None: ASCII digits only, at most
+    18 (``"²".isdigit()`` is true and ``int("²")`` fails; a 5,000-digit page number
+    fails too)."""
+    text = str(raw or "")
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) and int(text) > 0 else None
 
 
 def _numbered_page(rows: Rows, raw_number: Any) -> Listing:
@@ -146,7 +154,7 @@ def _numbered_page(rows: Rows, raw_number: Any) -> Listing:
     queryset = rows.until(timezone.now())
     counted = queryset.order_by()[: limit + 1].count()
     pages = max(1, math.ceil(min(counted, limit) / PAGE_SIZE))
-    number = max(1, min(int(raw_number), pages)) if str(raw_number).isdigit() else 1
+    number = min(number_in(raw_number) or 1, pages)
     start = (number - 1) * PAGE_SIZE
     found = _articles(rows, queryset[start : start + PAGE_SIZE])
     older = ""
@@ -260,8 +268,7 @@ def search_articles(query: str, params: Mapping[str, str]) -> tuple[list[str], S
     words = search.query_words(query)
     ranked = search.ranked_ids(words)
     pages = max(1, math.ceil(len(ranked.ids) / PAGE_SIZE))
-    raw = params.get("page", "")
-    number = max(1, min(int(raw), pages)) if raw.isdigit() else 1
+    number = min(number_in(params.get("page")) or 1, pages)
     ids = ranked.ids[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     # published() again: a row's copy of the time in the index could be stale.
     found = listed(Article.objects.published().filter(pk__in=ids)).in_bulk(ids) if ids else {}

@@ -153,6 +153,18 @@ def test_it_shows_the_page_count_of_a_short_list(client, city):
     assert page.find("span", "page-count").text() == "Page 1 of 2"
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["/city/", "/authors/marta/", "/search/?q=city&", "/feeds/city/rss.xml"],
+)
+@pytest.mark.parametrize("junk", ["²", "٣", "9" * 5000, "-3", "0", "1e3", " 2"])
+def test_it_reads_a_junk_page_or_cursor_as_the_first_page(client, city, marta, url, junk):
+    fill(city, 3, author=marta)
+    for key in ("page", "before", "after"):
+        separator = "&" if "?" in url else "?"
+        assert client.get(f"{url.rstrip('&')}{separator}{key}={junk}").status_code == 200
+
+
 def test_it_answers_an_unknown_cursor_with_an_empty_page(client, city):
     fill(city, 3)
     assert headlines(client, "/city/", before=999_999) == []
