@@ -75,7 +75,8 @@ class _Run:
     sections: dict[str, Section] = field(default_factory=dict)  # by slug
     authors: dict[str, Author] = field(default_factory=dict)  # by slug
     images: dict[str, Image | str] = field(default_factory=dict)  # by source: it, or why not
-    made: list[Image] = field(default_factory=list)  # images this run created
+    made: list[Image] = field(default_factory=list)  # images this run inserted
+    stored: list[Image] = field(default_factory=list)  # their files, written at once
 
 
 def archive_key(post: ArchivePost) -> str:
@@ -101,7 +102,7 @@ def import_archive(
             bump_content_version()
     except BaseException:
         # The rows rolled back; the files written for new images would stay behind.
-        for image in run.made:
+        for image in run.stored:
             images.delete_files(image)
         raise
     return run.report
@@ -242,6 +243,8 @@ def _section_slug(post: ArchivePost, run: _Run) -> str:
 def _resolve_sections(posts: Sequence[ArchivePost], run: _Run) -> None:
     names = {_section_slug(p, run): p.section or run.default_section for p in posts}
     missing = [slug for slug in names if slug not in run.sections]
+    if not missing:
+        return
     for section in Section.objects.filter(slug__in=missing):
         run.sections[section.slug] = section
     position = Section.objects.count()
@@ -256,6 +259,8 @@ def _resolve_sections(posts: Sequence[ArchivePost], run: _Run) -> None:
 def _resolve_authors(posts: Sequence[ArchivePost], run: _Run) -> None:
     names = {author_slug(n): n.strip() for p in posts for n in p.authors if n.strip()}
     missing = [slug for slug in names if slug not in run.authors]
+    if not missing:
+        return
     for author in Author.objects.filter(slug__in=missing):
         run.authors[author.slug] = author
     new = [Author(slug=s, name=names[s][:160]) for s in missing if s not in run.authors]
@@ -264,8 +269,8 @@ def _resolve_authors(posts: Sequence[ArchivePost], run: _Run) -> None:
 
 
 def _resolve_images(posts: Sequence[ArchivePost], run: _Run) -> None:
-    """Find the batch's images by source in one query; make the missing ones (their
-    renditions are the one cost per picture that stays), each once per run."""
+    """Find the batch's images by source in one query; store the missing ones' files and
+    insert their rows at once (the renditions are queued, see ``_queue_renditions``)."""
     wanted: dict[str, tuple[str, str, ArchivePost]] = {}
     for post in posts:
         if post.lead_image:
@@ -274,29 +279,33 @@ def _resolve_images(posts: Sequence[ArchivePost], run: _Run) -> None:
             if block.kind == "image" and block.image:
                 wanted.setdefault(block.image, (block.alt, block.caption, post))
     missing = [source for source in wanted if source not in run.images]
+    if not missing:
+        return
     for image in Image.objects.filter(source__in=missing):
         run.images[image.source] = image
+    new = []
     for source in missing:
         if source not in run.images:
             alt, caption, post = wanted[source]
-            run.images[source] = _make_image(source, alt or post.headline, caption, run)
+            run.images[source] = found = _stored_image(source, alt or post.headline, caption, run)
+            if isinstance(found, Image):
+                new.append(found)
+    run.made += Image.objects.bulk_create(new)
+    run.report.images += len(new)
 
 
-def _make_image(source: str, alt: str, caption: str, run: _Run) -> Image | str:
-    """A new image from the media folder, or why there is none: an archive import never
-    fetches from the network."""
+def _stored_image(source: str, alt: str, caption: str, run: _Run) -> Image | str:
+    """A new image's row (not saved) with its file stored, or why there is none: an
+    archive import never fetches from the network."""
     path = _local_path(source, run.media_dir)
     if path is None:
         return "not found in --media"
     try:
-        image = images.create_image(
-            path.read_bytes(), path.name, alt=alt, caption=caption, source=source,
-            renditions=False,
-        )  # fmt: skip
+        image = images.stored_image(path.read_bytes(), path.name, alt=alt, caption=caption)
     except images.UnusableImage as exc:
         return str(exc)
-    run.made.append(image)
-    run.report.images += 1
+    image.source = source[:500]
+    run.stored.append(image)  # its file, to remove if the import fails
     return image
 
 

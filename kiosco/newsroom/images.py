@@ -78,10 +78,20 @@ def create_image(
     caption: str = "",
     credit: str = "",
     source: str = "",
-    renditions: bool = True,
 ) -> Image:
-    """A new image from a file's bytes, with its renditions unless ``renditions`` is
-    False (the caller queues ``tasks.make_renditions``). ``alt`` is required."""
+    """A new image from a file's bytes, with its renditions. ``alt`` is required."""
+    image = stored_image(content, filename, alt=alt, caption=caption, credit=credit)
+    image.source = source
+    image.save()
+    make_renditions(image)
+    return image
+
+
+def stored_image(
+    content: bytes, filename: str, *, alt: str, caption: str = "", credit: str = ""
+) -> Image:
+    """An image row not yet saved, its file checked and stored: what a bulk writer (the
+    archive import) inserts many of at once, then queues the renditions of."""
     if not alt.strip():
         raise UnusableImage("an image needs an alternative text saying what it shows")
     try:
@@ -90,12 +100,9 @@ def create_image(
             probe.verify()
     except (OSError, SyntaxError, Pillow.DecompressionBombError) as exc:
         raise UnusableImage(f"{filename}: not a readable image ({exc})") from None
-    image = Image(alt=alt.strip(), caption=caption, credit=credit, source=source)
+    image = Image(alt=alt.strip()[:300], caption=caption[:500], credit=credit[:200])
     image.file.save(Path(filename).name, ContentFile(content), save=False)
     image.width, image.height = size
-    image.save()
-    if renditions:
-        make_renditions(image)
     return image
 
 
