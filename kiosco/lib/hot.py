@@ -23,11 +23,13 @@ requests from several threads).
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from functools import cache as memoize
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 from uuid import uuid4
 
@@ -39,6 +41,23 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 
 T = TypeVar("T")
+
+
+@memoize
+def build_id() -> str:
+    """This build of Kiosco: a digest of its code, templates, translations and static
+    files. Entries whose shape or rendering depends on them (pages, a reader's snapshot,
+    an article object) carry it in their key, so a deploy never serves what the previous
+    build cached; the version keys do not, so an edit reaches every build."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 KeyProvider = Callable[[HttpRequest], list[str]]
 
 

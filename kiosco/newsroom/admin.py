@@ -3,7 +3,17 @@ from typing import Any
 from django.contrib import admin
 
 from kiosco.newsroom import images, search
-from kiosco.newsroom.models import Article, Author, Block, Image, Section
+from kiosco.newsroom.models import Article, Author, Block, Credit, Image, Section
+
+
+class CreditInline(admin.TabularInline):
+    """The article's authors (a many-to-many with its own rows, see ``Credit``)."""
+
+    model = Credit
+    extra = 1
+    fields = ["author"]
+    autocomplete_fields = ["author"]
+    verbose_name = "author"
 
 
 class BlockInline(admin.TabularInline):
@@ -19,8 +29,7 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ["headline", "standfirst", "slug"]
     prepopulated_fields = {"slug": ["headline"]}
     date_hierarchy = "published_at"
-    filter_horizontal = ["authors"]
-    inlines = [BlockInline]
+    inlines = [CreditInline, BlockInline]
 
     def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -37,6 +46,7 @@ class SectionAdmin(admin.ModelAdmin):
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
+    search_fields = ["name"]  # the article form's author field searches them
     prepopulated_fields = {"slug": ["name"]}
 
 

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 
 import defusedxml.ElementTree as SafeXML
 from defusedxml import DefusedXmlException
-from lxml import html as lxml_html
+
+from kiosco.newsroom.archive_html import ArchiveBlock, clean, html_blocks
 
 MAX_BYTES = 200 * 1024 * 1024
 WP = "{http://wordpress.org/export/1.2/}"
@@ -28,25 +29,10 @@ GHOST_ACCESS = {
     "paid": "subscribers",
     "tiers": "subscribers",
 }
-_BLOCK_TAGS = {
-    "p": "paragraph",
-    "h2": "heading",
-    "h3": "heading",
-    "h4": "heading",
-    "blockquote": "quote",
-}
 
 
 class UnreadableArchive(ValueError):
     """The file is not an archive this importer reads, or it is hostile or too large."""
-
-
-@dataclass(frozen=True)
-class ArchiveBlock:
-    kind: str
-    text: str = ""
-    image: str = ""  # the image's source (URL or path) for an image block
-    alt: str = ""
 
 
 @dataclass
@@ -84,17 +70,29 @@ def read_archive(data: bytes) -> tuple[str, list[ArchivePost]]:
 
 
 def ghost_posts(data: bytes) -> list[ArchivePost]:
+    """The posts of a Ghost export. Any part of it not shaped as Ghost writes it (a post
+    that is not an object, a tag without an id, a title that is a list) refuses the
+    whole file with what was wrong, before anything is written."""
     try:
         document = json.loads(data)
         db = document["db"][0]["data"] if "db" in document else document["data"]
-        posts = db["posts"]
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        tags = {tag["id"]: _text(tag.get("name")) for tag in db.get("tags", [])}
+        users = {user["id"]: _text(user.get("name")) for user in db.get("users", [])}
+        post_tags = _grouped(db.get("posts_tags", []), "tag_id")
+        post_authors = _grouped(db.get("posts_authors", []), "author_id")
+        return [_ghost_post(post, tags, users, post_tags, post_authors) for post in db["posts"]]
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
         raise UnreadableArchive(f"not a Ghost export ({type(exc).__name__}: {exc})") from None
-    tags = {tag["id"]: tag.get("name", "") for tag in db.get("tags", [])}
-    users = {user["id"]: user.get("name", "") for user in db.get("users", [])}
-    post_tags = _grouped(db.get("posts_tags", []), "tag_id")
-    post_authors = _grouped(db.get("posts_authors", []), "author_id")
-    return [_ghost_post(post, tags, users, post_tags, post_authors) for post in posts]
+
+
+def _text(value: object) -> str:
+    """A text field of an export: None is empty, numbers are read as text, anything
+    else is not a Ghost export."""
+    if value is None:
+        return ""
+    if isinstance(value, str | int | float):
+        return clean(str(value))
+    raise TypeError(f"expected text, found {type(value).__name__}")
 
 
 def _grouped(rows: list[dict], field_name: str) -> dict[str, list[str]]:
@@ -107,25 +105,25 @@ def _grouped(rows: list[dict], field_name: str) -> dict[str, list[str]]:
 def _ghost_post(
     post: dict, tags: dict, users: dict, post_tags: dict, post_authors: dict
 ) -> ArchivePost:
-    pid = str(post.get("id", ""))
+    pid = _text(post.get("id"))
     names = [tags[t] for t in post_tags.get(pid, []) if tags.get(t)]
     authors = [users[a] for a in post_authors.get(pid, []) if users.get(a)]
     if not authors and users.get(post.get("author_id")):
         authors = [users[post["author_id"]]]
     result = ArchivePost(
         key=f"ghost:{pid}",
-        headline=(post.get("title") or "").strip(),
-        standfirst=(post.get("custom_excerpt") or "").strip(),
-        slug=post.get("slug") or "",
+        headline=_text(post.get("title")).strip(),
+        standfirst=_text(post.get("custom_excerpt")).strip(),
+        slug=_text(post.get("slug")),
         section=names[0] if names else "",
         authors=authors,
-        published_at=_date(post.get("published_at")),
-        access=GHOST_ACCESS.get(post.get("visibility") or "public", "subscribers"),
+        published_at=_date(_text(post.get("published_at"))),
+        access=GHOST_ACCESS.get(_text(post.get("visibility")) or "public", "subscribers"),
         language=None,
-        blocks=html_blocks(post.get("html") or ""),
-        lead_image=post.get("feature_image") or "",
-        lead_alt=post.get("feature_image_alt") or "",
-        lead_caption=post.get("feature_image_caption") or "",
+        blocks=html_blocks(_text(post.get("html"))),
+        lead_image=_text(post.get("feature_image")),
+        lead_alt=_text(post.get("feature_image_alt")),
+        lead_caption=_text(post.get("feature_image_caption")),
     )
     if (post.get("type") or "post") != "post":
         result.skip_reason = f"a Ghost {post.get('type')}, not a post"
@@ -192,36 +190,6 @@ def _wxr_post(item: object, authors: dict, attachments: dict) -> ArchivePost:
 
 
 # --- Shared --------------------------------------------------------------------------
-
-
-def html_blocks(markup: str) -> list[ArchiveBlock]:
-    """A post's HTML as blocks: paragraphs, headings, quotes, images. WordPress often
-    stores paragraphs as text separated by blank lines, without ``<p>``."""
-    if not markup.strip():
-        return []
-    if "<p" not in markup and "<h" not in markup:
-        markup = "".join(f"<p>{chunk}</p>" for chunk in markup.split("\n\n") if chunk.strip())
-    blocks: list[ArchiveBlock] = []
-    for element in lxml_html.fragments_fromstring(markup):
-        if not isinstance(element, lxml_html.HtmlElement):
-            if str(element).strip():
-                blocks.append(ArchiveBlock("paragraph", " ".join(str(element).split())))
-            continue
-        blocks.extend(_element_blocks(element))
-    return blocks
-
-
-def _element_blocks(element: lxml_html.HtmlElement) -> list[ArchiveBlock]:
-    found = [] if element.tag == "img" else element.findall(".//img")
-    images = [element] if element.tag == "img" else found
-    blocks = [ArchiveBlock("image", image=i.get("src", ""), alt=i.get("alt", "")) for i in images]
-    text = " ".join(element.text_content().split())
-    kind = _BLOCK_TAGS.get(element.tag, "paragraph")
-    if element.tag == "figure":
-        return blocks  # its caption belongs to the picture, not the text
-    if text:
-        blocks.append(ArchiveBlock(kind, text))
-    return blocks
 
 
 def _date(value: str | None) -> datetime | None:

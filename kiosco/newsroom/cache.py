@@ -19,7 +19,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest
 
 from kiosco.lib import hot
-from kiosco.newsroom.models import Article, Author, Block, Image, Section
+from kiosco.newsroom.models import Article, Author, Block, Credit, Image, Section
 
 VERSION_KEY = "newsroom:content-version"
 TTL = 600
@@ -94,7 +94,7 @@ def sections_for_nav() -> list[Section]:
 
 
 def connect_signals() -> None:
-    for model in (Section, Author, Article, Block, Image):
+    for model in (Section, Author, Article, Credit, Block, Image):
         post_save.connect(bump_content_version, sender=model, dispatch_uid=f"bump-{model}")
         post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"del-{model}")
     m2m_changed.connect(

@@ -22,10 +22,12 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFee
 from django.utils.translation import gettext
 
 from kiosco.newsroom.models import Access, Article, Author, Section
-from kiosco.newsroom.reading import feed_items
+from kiosco.newsroom.reading import author_articles, feed_items, number_in
 from kiosco.newsroom.seo import public_url
 
-MAX_FEED_PAGE = 1000
+# Pages of FEED_SIZE items, read by offset: 20 pages is the newest 1,000 articles, and
+# no request reads deeper into the archive than that.
+MAX_FEED_PAGE = 20
 
 
 def published_articles() -> QuerySet[Article]:
@@ -33,8 +35,7 @@ def published_articles() -> QuerySet[Article]:
 
 
 def page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    return min(int(raw), MAX_FEED_PAGE) if raw.isdigit() and int(raw) > 0 else 1
+    return min(number_in(request.GET.get("page")) or 1, MAX_FEED_PAGE)
 
 
 @dataclass(frozen=True)
@@ -175,4 +176,5 @@ class AuthorFeed(EditionFeed):
         return public_url(reverse(self.url_name, args=[obj.author.slug]))
 
     def items(self, obj: Scope) -> list[Article]:
-        return feed_items(published_articles().filter(authors=obj.author), obj.page)
+        assert obj.author is not None
+        return feed_items(author_articles(obj.author), obj.page)

@@ -98,6 +98,9 @@ _PATTERNS = [
     r"^(advertisement|advertising|publicidad|anuncio|sponsored( content)?|"
     r"contenido patrocinado)$",
     r"^(\d+ )?(comments?|comentarios?)( \(\d+\))?$",
+    # Counters: "1.2K shares", "345 likes", "12 compartidos".
+    r"^[\d.,]+\s?[km]?\s(shares?|likes?|reactions?|compartid[oa]s|veces compartido|me gusta|"
+    r"reacciones)$",
     r"^(leave|add|show) (a |the )?comments?\b|^(deja|a[ñn]ade|ver) (un |los )?comentarios?\b",
     r"^(follow us|s[íi]guenos)\b",
     r"^(©|\(c\)|copyright\b)|\ball rights reserved\b|\btodos los derechos reservados\b",

@@ -80,6 +80,18 @@ def create_image(
     source: str = "",
 ) -> Image:
     """A new image from a file's bytes, with its renditions. ``alt`` is required."""
+    image = stored_image(content, filename, alt=alt, caption=caption, credit=credit)
+    image.source = source
+    image.save()
+    make_renditions(image)
+    return image
+
+
+def stored_image(
+    content: bytes, filename: str, *, alt: str, caption: str = "", credit: str = ""
+) -> Image:
+    """An image row not yet saved, its file checked and stored: what a bulk writer (the
+    archive import) inserts many of at once, then queues the renditions of."""
     if not alt.strip():
         raise UnusableImage("an image needs an alternative text saying what it shows")
     try:
@@ -88,12 +100,18 @@ def create_image(
             probe.verify()
     except (OSError, SyntaxError, Pillow.DecompressionBombError) as exc:
         raise UnusableImage(f"{filename}: not a readable image ({exc})") from None
-    image = Image(alt=alt.strip(), caption=caption, credit=credit, source=source)
+    image = Image(alt=alt.strip()[:300], caption=caption[:500], credit=credit[:200])
     image.file.save(Path(filename).name, ContentFile(content), save=False)
     image.width, image.height = size
-    image.save()
-    make_renditions(image)
     return image
+
+
+def delete_files(image: Image) -> None:
+    """Remove an image's original and renditions from storage (its row is the caller's)."""
+    paths = [path for sizes in (image.renditions or {}).values() for _, path in sizes]
+    for path in [image.file.name, *paths]:
+        if path and default_storage.exists(str(path)):
+            default_storage.delete(str(path))
 
 
 def media_root() -> Path:

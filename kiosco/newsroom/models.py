@@ -94,11 +94,17 @@ class Article(models.Model):
     headline = models.CharField(max_length=300)
     standfirst = models.TextField(blank=True)
     byline = models.CharField(max_length=300, blank=True)
-    authors = models.ManyToManyField(Author, blank=True, related_name="articles")
-    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    authors: models.ManyToManyField[Author, Credit] = models.ManyToManyField(
+        Author, blank=True, related_name="articles", through="Credit"
+    )
+    # No index of its own: article_section_latest_idx starts with the section.
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="articles", db_index=False
+    )
     language = models.CharField(max_length=8, choices=LANGUAGES, default="en")
     access = models.CharField(max_length=16, choices=Access.choices, default=Access.SUBSCRIBERS)
-    published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # No index of its own: article_latest_idx starts with it.
+    published_at = models.DateTimeField(null=True, blank=True)
     lead_image = models.ForeignKey(
         Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -115,7 +121,6 @@ class Article(models.Model):
     class Meta:
         ordering = ["-published_at", "-id"]
         indexes = [
-            models.Index(fields=["section", "-published_at"]),
             # Lists order by (-published_at, -id): with the id in the index the newest
             # rows come straight from it, without sorting a whole section or archive.
             models.Index(fields=["-published_at", "-id"], name="article_latest_idx"),
@@ -149,6 +154,38 @@ class Article(models.Model):
     @property
     def is_interview(self) -> bool:
         return any(block.kind == BlockKind.QUESTION for block in self.blocks.all())
+
+
+class Credit(models.Model):
+    """An author credited on an article (the rows behind ``Article.authors``).
+
+    The article's publication time is copied here (``credits.sync_credits``) so an
+    author's page reads its newest articles straight from one index, (author,
+    -published_at, -article): an index cannot span the article and this table, and
+    without the copy a prolific author's page sorted every one of their articles."""
+
+    # No index of their own: the unique pair starts with the article, and
+    # credit_author_latest_idx with the author.
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="credits", db_index=False
+    )
+    author = models.ForeignKey(
+        Author, on_delete=models.CASCADE, related_name="credits", db_index=False
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        # The table and unique pair Django made for the plain many-to-many before.
+        db_table = "newsroom_article_authors"
+        unique_together = [("article", "author")]
+        indexes = [
+            models.Index(
+                fields=["author", "-published_at", "-article"], name="credit_author_latest_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_id} on {self.article_id}"
 
 
 class Block(models.Model):

@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,6 +31,7 @@ from django.utils.http import http_date
 from django.utils.translation import get_language
 
 from kiosco.lib import hot
+from kiosco.lib.hot import build_id
 from kiosco.lib.slots import Shell, fill_slots, render_shell
 from kiosco.newsroom.cache import content_version
 
@@ -60,19 +62,28 @@ def respond(
     shared: Callable[[], dict[str, Any]],
     own: Mapping[str, Any],
     *,
+    query: Mapping[str, str] | None = None,
     no_store: bool = False,
 ) -> HttpResponse:
     """The page ``template`` for this request. ``key`` names everything the shared
     part depends on besides the content version, the language and whether the reader
     is signed in; ``shared()`` builds its context (called on a miss only); ``own`` is
-    the context of the slots, which every request renders. ``no_store``: a page of the
-    reader's own may not even stay in their browser's cache."""
+    the context of the slots, which every request renders. ``query``: the parameters
+    the page acts on, in their one spelling; a request spelled otherwise (another
+    order, a tracking parameter) gets the same page, private, so that no shared copy
+    carries a query string a visitor brought. ``no_store``: a page of the reader's own
+    may not even stay in their browser's cache."""
+    canonical = urlencode(query or {})
+    here = request.path + (f"?{canonical}" if canonical else "")
     version = content_version()
     signed_in = request.user.is_authenticated
-    full_key = f"page:{version}:{get_language()}:{int(signed_in)}:{key}"
-    if not signed_in and shares_everything(request):
-        return _public_response(request, full_key, template, shared, own, version)
-    html = fill_slots(_shell(request, full_key, template, shared), request, own)
+    full_key = f"page:{build_id()}:{version}:{get_language()}:{int(signed_in)}:{key}"
+    shared_with_here = lambda: {**shared(), "here": here}  # noqa: E731
+    own = {**own, "here": here}
+    as_asked = request.META.get("QUERY_STRING", "") == canonical
+    if not signed_in and as_asked and shares_everything(request):
+        return _public_response(request, full_key, template, shared_with_here, own, version)
+    html = fill_slots(_shell(request, full_key, template, shared_with_here), request, own)
     response = HttpResponse(html)
     # Their account links, messages or article panel: theirs alone.
     patch_cache_control(response, private=True, **({"no_store": True} if no_store else {}))

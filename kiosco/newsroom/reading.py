@@ -1,26 +1,39 @@
-"""Read services: the pages of articles a reader browses — a section, an author, a
-search, a feed — each paginated, each selecting only the columns a list shows.
+"""Read services: the pages of articles a reader browses — the front page, a section,
+an author, a search, a feed — each selecting only the columns a list shows.
 
 A list never carries an article body: a list item is a headline and a standfirst,
 whatever the reader's access (the body's one gate is ``access.py``). Feeds are the one
 exception, and only for free articles (``feed_items``).
+
+Every query here costs the same with 1,000 articles as with 100,000 (``make bench``
+measures it): lists read their rows in index order and stop. So a list is not counted
+to its end and not paged with deep offsets. Its first ``MAX_PAGES`` pages are numbered
+(``?page=N``, counted at most that far); past them, a page is the articles older than
+one article (``?before=<id>``) or newer than one (``?after=<id>``), read from the same
+index at the same cost however deep.
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from kiosco.newsroom import search
 from kiosco.newsroom.cache import sections_for_nav
-from kiosco.newsroom.models import Access, Article, Author, Block, Section
+from kiosco.newsroom.models import Access, Article, Author, Block, Credit, Section
 
 PAGE_SIZE = 20
 FEED_SIZE = 50
+# Numbered pages of a section or author; older articles go on by keyset.
+MAX_PAGES = 50
 # What a list item shows: never the body, never more columns than that needs.
 LIST_COLUMNS = (
     "slug", "headline", "standfirst", "byline", "language", "access", "published_at",
@@ -78,8 +91,8 @@ def _latest_pin() -> int | None:
 
 def latest_by_section(articles: QuerySet[Article]) -> list[tuple[Section, list[Article]]]:
     """Each section's ``PER_SECTION`` latest articles: one small query per section, each
-    served by the (section, -published_at) index. (A window function numbering rows per
-    section was one query but ranked every published row: O(archive), measured at 0
+    served by the (section, -published_at, -id) index. (A window function numbering rows
+    per section was one query but ranked every published row: O(archive), measured at 0
     requests/s with 100,000 articles.) A daily edition has a handful of sections."""
     grouped = []
     for section in sections_for_nav():
@@ -89,48 +102,200 @@ def latest_by_section(articles: QuerySet[Article]) -> list[tuple[Section, list[A
     return grouped
 
 
-def page_of(articles: QuerySet[Article], number: Any, per_page: int = PAGE_SIZE) -> Page:
-    """One page of ``articles``; a missing, malformed or past-the-end number gives the
-    nearest page (a reader's typo is not an error)."""
-    return Paginator(listed(articles), per_page).get_page(number)
-
-
-def section_page(section: Section, number: Any) -> Page:
-    return page_of(Article.objects.published().filter(section=section), number)
-
-
-def author_page(author: Author, number: Any) -> Page:
-    return page_of(Article.objects.published().filter(authors=author), number)
+# --- Lists: numbered pages, then keyset pages ------------------------------------------
 
 
 @dataclass
-class SearchHits:
-    """The matches of a query as a sequence :class:`Paginator` can page: it asks
-    ``count()`` once, then one slice; each runs one ranked query in the database."""
+class Listing:
+    """One page of a list of articles and the queries of its neighbours ("" when there
+    is none), however it was reached. ``number`` is None past the numbered pages;
+    ``pages`` is None when there are more than ``MAX_PAGES`` (not counted further)."""
 
-    words: list[str]
-    _total: int | None = None
-
-    def count(self) -> int:
-        if self._total is None:
-            self._total = search.count_matches(self.words)
-        return self._total
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, window: slice) -> list[Article]:
-        offset, stop = window.start or 0, window.stop or 0
-        ids = search.search_ids(self.words, limit=max(stop - offset, 0), offset=offset)
-        found = listed(Article.objects.filter(pk__in=ids)).in_bulk(ids)
-        return [found[pk] for pk in ids if pk in found]
+    object_list: list[Article]
+    number: int | None = None
+    pages: int | None = None
+    newer: str = ""
+    older: str = ""
 
 
-def search_articles(query: str, number: Any) -> tuple[list[str], Page]:
+@dataclass(frozen=True)
+class Rows:
+    """A list's rows published up to a time, in its order, (time, id) descending, and
+    how to read one as an article: a section lists articles; an author's page lists
+    credits (their own index)."""
+
+    until: Callable[[datetime], QuerySet[Any]]
+    time: str
+    id: str
+    article: Callable[[Any], Article | None]
+
+
+def browse(rows: Rows, params: Mapping[str, str]) -> Listing:
+    """The page ``params`` asks for: ``?before=<id>``, ``?after=<id>`` or ``?page=N``
+    (missing, malformed or too large: the nearest numbered page, a typo is no error)."""
+    for key, older in (("before", True), ("after", False)):
+        if (cursor := number_in(params.get(key))) is not None:
+            return _keyset_page(rows, cursor, older=older)
+    return _numbered_page(rows, params.get("page"))
+
+
+def list_query(params: Mapping[str, str]) -> dict[str, str]:
+    """The one parameter ``browse`` would act on, in its one spelling: ``{"before": id}``,
+    ``{"after": id}``, ``{"page": n}`` past the first page, or nothing. A page is shared by
+    everyone who asks for it (newsroom/pages.py): keyed by this, never by the raw query,
+    so ``?page=01&utm_source=x`` is the second page's copy, not a new one."""
+    for key in ("before", "after"):
+        if (cursor := number_in(params.get(key))) is not None:
+            return {key: str(cursor)}
+    number = min(number_in(params.get("page")) or 1, MAX_PAGES)
+    return {"page": str(number)} if number > 1 else {}
+
+
+def number_in(raw: object) -> int | None:
+    """A positive whole number in a query string, or None: ASCII digits only, at most
+    18 (``"²".isdigit()`` is true and ``int("²")`` fails; a 5,000-digit page number
+    fails too)."""
+    text = str(raw or "")
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) and int(text) > 0 else None
+
+
+def _numbered_page(rows: Rows, raw_number: Any) -> Listing:
+    # Counted no further than the numbered pages: COUNT(*) over a section of 25,000
+    # articles read all of them on every page view.
+    limit = MAX_PAGES * PAGE_SIZE
+    queryset = rows.until(timezone.now())
+    counted = queryset.order_by()[: limit + 1].count()
+    pages = max(1, math.ceil(min(counted, limit) / PAGE_SIZE))
+    number = min(number_in(raw_number) or 1, pages)
+    start = (number - 1) * PAGE_SIZE
+    found = _articles(rows, queryset[start : start + PAGE_SIZE])
+    older = ""
+    if number < pages:
+        older = _query(page=number + 1)
+    elif counted > limit and found:
+        older = _query(before=found[-1].pk)  # the numbered pages end; the list does not
+    return Listing(
+        found,
+        number=number,
+        pages=None if counted > limit else pages,
+        newer=_query(page=number - 1) if number > 1 else "",
+        older=older,
+    )
+
+
+def _keyset_page(rows: Rows, cursor: int, *, older: bool) -> Listing:
+    """The page of articles just older (or newer) than article ``cursor`` in (time, id)
+    order: a range of the list's index, as cheap wherever it starts. An unknown cursor
+    gives an empty page."""
+    anchor = Article.objects.filter(pk=cursor).values_list("published_at", flat=True).first()
+    if anchor is None:
+        return Listing([], newer=_query(page=1))
+    now = timezone.now()
+    if older:
+        # One upper bound on the time, the lower of the two: given two, SQLite ranges
+        # over the index by the first and filters by the other (from now to the cursor).
+        window = rows.until(min(anchor, now)).exclude(
+            **{rows.time: anchor, f"{rows.id}__gte": cursor}
+        )
+    else:
+        window = (
+            rows.until(now)
+            .filter(**{f"{rows.time}__gte": anchor})
+            .exclude(**{rows.time: anchor, f"{rows.id}__lte": cursor})
+            .order_by(rows.time, rows.id)
+        )
+    found = _articles(rows, window[: PAGE_SIZE + 1])
+    more = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    if not older:
+        if not more:  # reached the newest: that is the first page
+            return _numbered_page(rows, 1)
+        found.reverse()
+    if not found:
+        return Listing([], newer=_query(page=1))
+    return Listing(
+        found,
+        newer=_query(after=found[0].pk),  # older than the cursor or newer: more above
+        older=_query(before=found[-1].pk) if more or not older else "",
+    )
+
+
+def _articles(rows: Rows, window: QuerySet[Any]) -> list[Article]:
+    return [article for row in window if (article := rows.article(row)) is not None]
+
+
+def _query(**params: Any) -> str:
+    return urlencode(params)
+
+
+def section_page(section: Section, params: Mapping[str, str]) -> Listing:
+    def until(moment: datetime) -> QuerySet[Article]:
+        return listed(Article.objects.filter(section=section, published_at__lte=moment))
+
+    return browse(Rows(until, "published_at", "id", _same), params)
+
+
+def author_page(author: Author, params: Mapping[str, str]) -> Listing:
+    """An author's articles, newest first, read from the credits' own index (the copy
+    of each article's time, see ``models.Credit``); the join only loads the page."""
+    columns = tuple(f"article__{name}" for name in LIST_COLUMNS)
+
+    def until(moment: datetime) -> QuerySet[Credit]:
+        return (
+            Credit.objects.filter(author=author, published_at__lte=moment)
+            .select_related("article__section", "article__lead_image")
+            .only("article_id", "published_at", *columns)
+            .order_by("-published_at", "-article_id")
+        )
+
+    return browse(Rows(until, "published_at", "article_id", _credited), params)
+
+
+def _same(article: Article) -> Article:
+    return article
+
+
+def _credited(credit: Credit) -> Article | None:
+    # The credit's copy of the time decides the page; the article's own has the last
+    # word (a copy made stale by a bulk update shows nothing, never a draft).
+    return credit.article if credit.article.is_published() else None
+
+
+# --- Search ------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchPage(Listing):
+    """A page of search results, with how many matched: ``more`` when more matched
+    than were ranked (``search.CANDIDATES``), so ``count`` is a floor."""
+
+    count: int = 0
+    more: bool = False
+
+
+def search_articles(query: str, params: Mapping[str, str]) -> tuple[list[str], SearchPage]:
     """The query's words and one page of the published articles matching all of them,
-    best first (headline above standfirst above body)."""
+    best first (headline above standfirst above body): one ranked query for the ids,
+    one for the page's rows."""
     words = search.query_words(query)
-    return words, Paginator(SearchHits(words), PAGE_SIZE).get_page(number)  # type: ignore[arg-type]
+    ranked = search.ranked_ids(words)
+    pages = max(1, math.ceil(len(ranked.ids) / PAGE_SIZE))
+    number = min(number_in(params.get("page")) or 1, pages)
+    ids = ranked.ids[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    # published() again: a row's copy of the time in the index could be stale.
+    found = listed(Article.objects.published().filter(pk__in=ids)).in_bulk(ids) if ids else {}
+    return words, SearchPage(
+        [found[pk] for pk in ids if pk in found],
+        number=number,
+        pages=pages,
+        newer=_query(q=query, page=number - 1) if number > 1 else "",
+        older=_query(q=query, page=number + 1) if number < pages else "",
+        count=len(ranked.ids),
+        more=ranked.more,
+    )
+
+
+# --- Feeds -------------------------------------------------------------------------------
 
 
 def feed_items(articles: QuerySet[Article], number: int = 1) -> list[Article]:
@@ -141,3 +306,11 @@ def feed_items(articles: QuerySet[Article], number: int = 1) -> list[Article]:
     offset = (max(number, 1) - 1) * FEED_SIZE
     window = articles.select_related("section").prefetch_related(free_blocks, "authors")
     return list(window[offset : offset + FEED_SIZE])
+
+
+def author_articles(author: Author) -> QuerySet[Article]:
+    """An author's published articles in the order of the credits' index (the feed)."""
+    now = timezone.now()
+    return Article.objects.filter(
+        credits__author=author, credits__published_at__lte=now, published_at__lte=now
+    ).order_by("-credits__published_at", "-credits__article_id")

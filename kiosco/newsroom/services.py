@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -225,8 +226,12 @@ def byline_authors(byline: str) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
+def author_slug(name: str) -> str:
+    return slugify(name)[:80] or "author"
+
+
 def ensure_author(name: str) -> Author:
-    slug = slugify(name)[:80] or "author"
+    slug = author_slug(name)
     display = name.strip()[: Author._meta.get_field("name").max_length]
     author, _ = Author.objects.get_or_create(slug=slug, defaults={"name": display})
     return author
@@ -263,11 +268,35 @@ def source_key(headline: str) -> str:
 
 
 def unique_slug(headline: str) -> str:
-    base = slugify(headline)[: SLUG_MAX - 8].strip("-") or "article"
+    base = _slug_base(headline)
     slug, counter = base, 2
     while Article.objects.filter(slug=slug).exists():
         slug, counter = f"{base}-{counter}", counter + 1
     return slug
+
+
+def unique_slugs(headlines: Sequence[str]) -> list[str]:
+    """``unique_slug`` of many at once, unique among themselves too: one query when no
+    slug is taken, one more per slug that is (to find the next free "-N")."""
+    bases = [_slug_base(headline) for headline in headlines]
+    taken = set(Article.objects.filter(slug__in=set(bases)).values_list("slug", flat=True))
+    crowded = {base for base, n in Counter(bases).items() if n > 1 or base in taken}
+    for base in crowded:
+        taken |= set(
+            Article.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True)
+        )
+    slugs = []
+    for base in bases:
+        slug, counter = base, 2
+        while slug in taken:
+            slug, counter = f"{base}-{counter}", counter + 1
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
+
+
+def _slug_base(headline: str) -> str:
+    return slugify(headline)[: SLUG_MAX - 8].strip("-") or "article"
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -7,6 +7,7 @@ views only pass that decision to the template.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -40,15 +41,14 @@ def section_page(request: HttpRequest, section: str) -> HttpResponse:
     current = section_for_page(section)
     if current is None:
         raise Http404("No such section.")
-    number = page_number(request)
+    query = reading.list_query(request.GET)
 
     def shared() -> dict[str, Any]:
-        page = reading.section_page(current, number)
+        page = reading.section_page(current, query)
         return {"section": current, "page": page, "articles": page.object_list}
 
-    return pages.respond(
-        request, f"section:{current.pk}:{number}", "newsroom/section.html", shared, {}
-    )
+    key = f"section:{current.pk}:{urlencode(query)}"
+    return pages.respond(request, key, "newsroom/section.html", shared, {}, query=query)
 
 
 @require_safe
@@ -56,27 +56,20 @@ def author_page(request: HttpRequest, author: str) -> HttpResponse:
     person = author_for_page(author)
     if person is None:
         raise Http404("No such author.")
-    number = page_number(request)
+    query = reading.list_query(request.GET)
 
     def shared() -> dict[str, Any]:
-        page = reading.author_page(person, number)
+        page = reading.author_page(person, query)
         return {"author": person, "page": page, "articles": page.object_list}
 
-    return pages.respond(
-        request, f"author:{person.pk}:{number}", "newsroom/author.html", shared, {}
-    )
-
-
-def page_number(request: HttpRequest) -> int:
-    """The page asked for; anything but a page number asks for the first."""
-    raw = request.GET.get("page", "")
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
+    key = f"author:{person.pk}:{urlencode(query)}"
+    return pages.respond(request, key, "newsroom/author.html", shared, {}, query=query)
 
 
 @require_safe
 def search_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200].strip()
-    words, page = reading.search_articles(query, request.GET.get("page"))
+    words, page = reading.search_articles(query, request.GET)
     context = {"query": query, "words": words, "page": page, "articles": page.object_list}
     return render(request, "newsroom/search.html", context)
 

@@ -22,7 +22,8 @@ def account_nav(
     organisations), so an entry keyed by that snapshot is good until it is rebuilt;
     signed out, the links depend on the page only (sign in, then come back here)."""
     snap = current(request.user)
-    who = f"{snap.reader.pk}:{snap.version}:{snap.built}" if snap else f"anonymous:{request.path}"
+    here = context.get("here") or request.get_full_path()  # the sign-in link comes back here
+    who = f"{snap.reader.pk}:{snap.version}:{snap.built}" if snap else f"anonymous:{here}"
     key = f"{who}:{get_language()}"
     nav = _navs.get(key)
     return nav if nav is not None else _navs.put(key, render())

@@ -14,13 +14,15 @@ IMAGE_COUNT = 5  # distinct pictures, shared by the posts (as an archive reuses 
 TAGS = ["City", "Culture", "Science"]
 
 
-def write_images(media: Path, prefix: str) -> list[str]:
+def write_images(media: Path, prefix: str, count: int = IMAGE_COUNT) -> list[str]:
     paths = []
-    for number in range(IMAGE_COUNT):
+    for number in range(count):
         path = media / "2024" / "05" / f"{prefix}-{number}.jpg"
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
-        Pillow.new("RGB", (400, 260), (40 * number, 90, 150)).save(buffer, format="JPEG")
+        Pillow.new("RGB", (400, 260), (number % 256, 90, number // 256 % 256)).save(
+            buffer, format="JPEG"
+        )
         path.write_bytes(buffer.getvalue())
         paths.append(f"2024/05/{prefix}-{number}.jpg")
     return paths
@@ -39,16 +41,17 @@ def inline_figure(image: str, number: int) -> str:
     return f'<figure><img src="{src}" alt="Inline {number}"></figure>'
 
 
-def ghost_export(count: int, media: Path, *, drafts: int = 0) -> bytes:
-    images = write_images(media, "ghost")
+def ghost_export(count: int, media: Path, *, drafts: int = 0, pictures: int = IMAGE_COUNT) -> bytes:
+    """``pictures`` distinct images, shared round-robin by the posts' leads and bodies."""
+    images = write_images(media, "ghost", pictures)
     posts, posts_tags, posts_authors = [], [], []
     for number in range(count + drafts):
         pid = f"p{number}"
         posts.append({
             "id": pid, "title": f"Ghost post {number}", "slug": f"ghost-post-{number}",
-            "html": body_html(number) + inline_figure(images[number % IMAGE_COUNT], number),
+            "html": body_html(number) + inline_figure(images[number % pictures], number),
             "custom_excerpt": f"Standfirst of ghost post {number}.",
-            "feature_image": f"__GHOST_URL__/content/images/{images[(number + 1) % IMAGE_COUNT]}",
+            "feature_image": f"__GHOST_URL__/content/images/{images[(number + 1) % pictures]}",
             "feature_image_alt": f"Picture for post {number}",
             "status": "published" if number < count else "draft", "type": "post",
             "visibility": ["public", "members", "paid"][number % 3],
@@ -66,10 +69,11 @@ def ghost_export(count: int, media: Path, *, drafts: int = 0) -> bytes:
     return json.dumps({"db": [{"meta": {"version": "5.0.0"}, "data": data}]}).encode()
 
 
-def wxr_export(count: int, media: Path, *, pages: int = 0) -> bytes:
-    images = write_images(media, "wp")
+def wxr_export(count: int, media: Path, *, pages: int = 0, pictures: int = IMAGE_COUNT) -> bytes:
+    """``pictures`` distinct images (attachments), one the lead of each post in turn."""
+    images = write_images(media, "wp", pictures)
     items = []
-    for number in range(IMAGE_COUNT):
+    for number in range(pictures):
         url = f"https://old.example.org/wp-content/uploads/{images[number]}"
         items.append(
             f"<item><title>image {number}</title><wp:post_id>{90000 + number}</wp:post_id>"
@@ -89,7 +93,7 @@ def wxr_export(count: int, media: Path, *, pages: int = 0) -> bytes:
             f"<content:encoded><![CDATA[{body_html(number)}]]></content:encoded>"
             f"<excerpt:encoded><![CDATA[Standfirst of WordPress post {number}.]]></excerpt:encoded>"
             f"<wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key>"
-            f"<wp:meta_value>{90000 + number % IMAGE_COUNT}</wp:meta_value></wp:postmeta></item>"
+            f"<wp:meta_value>{90000 + number % pictures}</wp:meta_value></wp:postmeta></item>"
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'

@@ -267,6 +267,17 @@ FURNITURE = [
 ]
 # Short lines without final punctuation: dropped when they sit inside the furniture.
 PAGE_BITS = ["The Harbour Letter", "Terms · Privacy", "Enter your email", "Newsletter"]
+# Share and comment counters.
+COUNTERS = ["34 comments", "1.2K shares", "Comentarios (12)", "345 likes", "12 compartidos"]
+# A "read more" list: its title, then other articles' headlines.
+READ_MORE = ["Read more", "Lee también", "Most read"]
+OTHER_HEADLINES = [
+    "The council votes on the tram budget",
+    "Night buses return to the old town",
+    "El mercado abre de noche",
+]
+# Lines copy and paste leaves between paragraphs, dropped wherever they are.
+CREDITS = ["Photo: Ana Ruiz / Reuters", "Foto: EFE", "Image: Getty Images", "Publicidad"]
 
 
 @dataclass(frozen=True)
@@ -332,12 +343,18 @@ def bodies(
 def furniture(draw: st.DrawFn) -> list[str]:
     if not draw(st.booleans()):
         return []
-    first = draw(st.sampled_from(FURNITURE))
-    rest = draw(st.lists(st.sampled_from(FURNITURE + PAGE_BITS), max_size=4))
+    first = draw(st.sampled_from(FURNITURE + COUNTERS))
+    rest = draw(st.lists(st.sampled_from(FURNITURE + PAGE_BITS + COUNTERS), max_size=4))
+    if draw(st.booleans()):
+        headlines = st.lists(st.sampled_from(OTHER_HEADLINES), min_size=1, max_size=3)
+        rest += [draw(st.sampled_from(READ_MORE)), *draw(headlines)]
     return [first, *rest]
 
 
-separators = st.sampled_from(["\n", "\n\n", "\n\n\n", " \n\t\n", "\r\n", "\r\n\r\n"])
+# Long runs of blank lines too (a copied page's empty widgets).
+separators = st.sampled_from(
+    ["\n", "\n\n", "\n\n\n", " \n\t\n", "\r\n", "\r\n\r\n", "\n" * 7, "\n \n\n  \n\n\n"]
+)
 
 
 @st.composite
@@ -347,11 +364,15 @@ def articles(draw: st.DrawFn) -> tuple[str, list[Item], list[str]]:
     tail = draw(furniture())
     text = "Headline " + draw(st.sampled_from(vocabulary)) + "\n"
     text += draw(sentence(vocabulary=vocabulary)) + "\n\n"
+    credits = []
     for item in items:
         text += item.render() + draw(st.sampled_from(["", "  "])) + draw(separators)
+        if item is not items[-1] and draw(st.integers(0, 5)) == 0:
+            credits.append(draw(st.sampled_from(CREDITS)))
+            text += credits[-1] + draw(separators)
     for line in tail:
         text += line + draw(separators)
-    return text, items, tail
+    return text, items, credits + tail
 
 
 # Notices of a page in one language, dropped under an article in the other: the long

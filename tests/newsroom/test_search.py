@@ -7,11 +7,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
+from kiosco.newsroom.access import AccessDecision
 from kiosco.newsroom.models import Access, Article, Section
 from kiosco.newsroom.reading import PAGE_SIZE
 from kiosco.newsroom.services import import_article
+from kiosco.readers.models import Reader
 from tests.newsroom.page_data import parse_html
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +113,23 @@ def test_it_shows_the_empty_search_form_without_a_query(client, city):
 def test_it_finds_nothing_for_a_query_of_punctuation(client, city):
     publish("Cookies at the bakery", "A new oven.", "Bread.")
     assert results(client, "?!") == []
+
+
+def always_entitled(request: object, article: object) -> AccessDecision:
+    return AccessDecision(True, "entitled")
+
+
+@override_settings(KIOSCO_ACCESS_DECISION="tests.newsroom.test_search.always_entitled")
+def test_it_shows_only_headline_and_standfirst_to_a_reader_entitled_to_the_body(client, city):
+    article = publish(
+        "Harbour cranes lit at night",
+        "Four cranes.",
+        "SECRET-BODY: two hundred lamps.",
+        access=Access.SUBSCRIBERS,
+    )
+    client.force_login(Reader.objects.create_user("alice@example.com", "a-long-password"))
+    page = client.get("/search/", {"q": "lamps"}).content.decode()
+    assert "Harbour cranes lit at night" in page and "Four cranes." in page
+    assert "SECRET-BODY" not in page
+    assert "SECRET-BODY" not in client.get("/city/").content.decode()
+    assert "SECRET-BODY" in client.get(article.get_absolute_url()).content.decode()  # entitled

@@ -9,11 +9,7 @@ def create_and_fill(apps, schema_editor):
 
     search.create_index_tables()
     Article = apps.get_model("newsroom", "Article")
-    for article in Article.objects.prefetch_related("blocks").iterator(chunk_size=500):
-        body = "\n".join(block.text for block in article.blocks.all())
-        search.index_article(
-            article.pk, article.language, article.headline, article.standfirst, body
-        )
+    search.reindex_articles(list(Article.objects.values_list("pk", flat=True)))
 
 
 def drop(apps, schema_editor):
