@@ -179,6 +179,18 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Version tokens (kiosco/lib/hot.py): whatever changes content or a reader's standing
+# moves one, and every process must read the same: the default cache with Redis, else
+# a database table (a worker or a command in a terminal changes things too).
+KIOSCO_VERSIONS_IN_DEFAULT_CACHE = bool(REDIS_URL)
+CACHES["versions"] = (
+    CACHES["default"]
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "kiosco_versions_cache",
+    }
+)
 # Sessions: with Redis, read from it (with the request's other keys, in one round trip)
 # and written through to the database, so a page costs no database round trip for its
 # session and a Redis restart signs nobody out (kiosco/readers/sessions.py).
@@ -248,6 +260,8 @@ KIOSCO_HOT_KEYS = [
 # What a signed-in reader's pages need, cached as one entry (kiosco/readers/snapshot.py):
 # name -> dotted f(reader) -> (data, valid until); each app adds its part.
 KIOSCO_READER_SNAPSHOT: dict[str, str] = {}
+# Version keys every reader's snapshot depends on besides their own (kiosco/lib/hot.py).
+KIOSCO_SNAPSHOT_VERSIONS: list[str] = []
 # Each app adds its sections to a reader's data export: dotted f(reader) -> dict.
 KIOSCO_READER_EXPORTERS: list[str] = []
 ACCOUNT_FORMS = {  # allauth's forms plus length caps on email and password
@@ -426,6 +440,7 @@ KIOSCO_PAST_DUE_GRACE_DAYS = env_int("KIOSCO_PAST_DUE_GRACE_DAYS", 7, minimum=0)
 MIDDLEWARE.append("kiosco.subscriptions.middleware.TermsAcceptanceMiddleware")
 # A signed-in reader's entitlement and header summary, cached with the reader.
 KIOSCO_READER_SNAPSHOT["subscriptions"] = "kiosco.subscriptions.snapshot.contribute"
+KIOSCO_SNAPSHOT_VERSIONS.append("v:subscriptions:catalogue")  # plans and organisations
 KIOSCO_HOT_KEYS.append("kiosco.subscriptions.services.terms.hot_keys")
 KIOSCO_DEMO_LOADERS.append("kiosco.subscriptions.demo.load_personas")
 KIOSCO_READER_EXPORTERS.append("kiosco.subscriptions.services.accounts.export_reader_subscriptions")

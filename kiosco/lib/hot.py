@@ -1,24 +1,30 @@
 """The hot path's cache reads: one round trip per request, and memory per process.
 
-Every page reads a few small facts that change rarely: the content version, the
-reader (account, seat, entitlement, notice), the current terms. One by one each is a
-round trip to the cache. Here the first such read of a request fetches every key the
-request will need with one ``get_many``, and later reads are answered from that
-batch. Which keys a request needs comes from the providers in ``KIOSCO_HOT_KEYS``
-(dotted paths of ``f(request) -> list[str]``), so the apps above this one add theirs
-without an import upward. ``HotMiddleware`` opens a batch per request in a context
-variable (each thread and task has its own); outside a request a read goes straight
-to the cache.
+Every page reads a few small facts that change rarely: the content version, the reader
+(account, seat, entitlement, notice), the current terms. One by one each is a round
+trip to the cache. Here the first such read of a request fetches every key the request
+will need at once, and later reads are answered from that batch. Which keys a request
+needs comes from the providers in ``KIOSCO_HOT_KEYS`` (dotted paths of
+``f(request) -> list[str]``), so the apps above this one add theirs without an import
+upward. ``HotMiddleware`` opens a batch per request in a context variable (each thread
+and task has its own); outside a request a read goes straight to the store.
 
-Versions: a *version key* holds a token that a change replaces. Entries cached under
-(or tagged with) the token are simply never read again after the change. A change
-moves the token twice, at once and after commit: a request that read the old rows
-just before the commit and stored what it built must not have it taken for new.
+Versions: a *version key* (named ``v:…``) holds a token that a change replaces.
+Entries cached under (or tagged with) the token are simply never read again after the
+change. Tokens live in the ``versions`` cache: the default cache with Redis; without
+it, a database table, because every process that changes content (a worker, a command
+in a terminal) must move the token the serving process reads. A change moves the token
+twice, at once and after commit: a request that read the old rows just before the
+commit and stored what it built must not have it taken for new. Tokens only go
+forward: a new one is later than the one it replaces, and a process that reads a token
+older than one it has already seen (a Redis restored from a snapshot, a lagging
+replica) treats the key as lost and moves it on. While the store cannot be read, the
+version is ``""``: nothing is cached under it (``usable``).
 
 ``LocalMemo``: what is cached under a version token never changes, so each process
 may keep it in its own memory (an article, a rendered page) and skip even the cache's
-round trip; a bounded LRU from cachetools, behind a lock (granian serves a worker's
-requests from several threads).
+round trip; a bounded LRU whose entries also expire (cachetools), behind a lock
+(granian serves a worker's requests from several threads).
 """
 
 from __future__ import annotations
@@ -33,14 +39,16 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 from uuid import uuid4
 
-from cachetools import LRUCache
+from cachetools import LRUCache, TTLCache
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, cache, caches
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.module_loading import import_string
 
 T = TypeVar("T")
+VERSION_PREFIX = "v:"
+MEMO_SECONDS = 600  # the longest a process keeps anything, announced changes or not
 
 
 @memoize
@@ -66,6 +74,24 @@ def _providers() -> tuple[KeyProvider, ...]:
     return tuple(import_string(path) for path in getattr(settings, "KIOSCO_HOT_KEYS", []))
 
 
+def _versions() -> BaseCache:
+    return caches["versions"]
+
+
+def _store(key: str) -> BaseCache:
+    return _versions() if key.startswith(VERSION_PREFIX) else cache
+
+
+def _get_many(keys: list[str]) -> dict[str, Any]:
+    """One round trip where the version tokens live with the rest (Redis), two otherwise."""
+    if getattr(settings, "KIOSCO_VERSIONS_IN_DEFAULT_CACHE", False):
+        return cache.get_many(keys)
+    tokens = [k for k in keys if k.startswith(VERSION_PREFIX)]
+    others = [k for k in keys if not k.startswith(VERSION_PREFIX)]
+    found = _versions().get_many(tokens) if tokens else {}
+    return {**found, **(cache.get_many(others) if others else {})}
+
+
 class Batch:
     """The cache values one request reads, fetched together on the first read."""
 
@@ -77,11 +103,11 @@ class Batch:
     def get(self, key: str) -> Any:
         if self.values is None:
             keys = [key, *(k for provider in _providers() for k in provider(self.request))]
-            self.values = cache.get_many(keys)
+            self.values = _get_many(keys)
             self.asked = set(keys)
         if key in self.values or key in self.asked:
             return self.values.get(key)
-        value = self.values[key] = cache.get(key)  # a key no provider named
+        value = self.values[key] = _store(key).get(key)  # a key no provider named
         self.asked.add(key)
         return value
 
@@ -96,20 +122,29 @@ _batch: ContextVar[Batch | None] = ContextVar("kiosco_hot_batch", default=None)
 
 def get(key: str) -> Any:
     batch = _batch.get()
-    return batch.get(key) if batch is not None else cache.get(key)
+    return batch.get(key) if batch is not None else _store(key).get(key)
 
 
 def put(key: str, value: Any, timeout: float | None) -> None:
-    cache.set(key, value, timeout)
+    _store(key).set(key, value, timeout)
+    _remember(key, value)
+
+
+def _remember(key: str, value: Any) -> None:
     batch = _batch.get()
     if batch is not None:
         batch.remember(key, value)
 
 
-def new_token() -> str:
-    """A version token: when it was made, and randomness (two changes in one instant
-    still differ)."""
-    return f"{time.time():.3f}-{uuid4().hex[:12]}"
+# --- version tokens ------------------------------------------------------------------
+_seen: LRUCache[str, float] = LRUCache(maxsize=100_000)  # newest token time per key
+_seen_lock = threading.Lock()
+
+
+def new_token(after: float = 0.0) -> str:
+    """A version token: when it was made (later than ``after``: a token replacing
+    another is always the later one, whatever the clocks), and randomness."""
+    return f"{max(time.time(), after + 0.001):.3f}-{uuid4().hex[:12]}"
 
 
 def token_time(token: str) -> float | None:
@@ -120,25 +155,54 @@ def token_time(token: str) -> float | None:
         return None
 
 
-def version(key: str) -> str:
-    """The token under ``key``; a missing one (never set, evicted, Redis restarted) is
-    created, ``add`` so that racing first readers agree."""
+def usable(token: str) -> bool:
+    """Whether anything may be cached under ``token`` (not while the store is down)."""
+    return bool(token)
+
+
+def version(key: str, timeout: float | None = None) -> str:
+    """The token under ``key``. A missing one (never set, evicted, Redis restarted) is
+    created, ``add`` so that racing first readers agree; one older than a token this
+    process has seen (the store went back in time) is moved on. ``""`` when the store
+    does not answer. ``timeout``: how long an unused key may live (None: for good)."""
     token = get(key)
-    if token is None:
-        cache.add(key, new_token(), None)
-        token = cache.get(key) or ""
-        batch = _batch.get()
-        if batch is not None:
-            batch.remember(key, token)
+    when = token_time(token) if isinstance(token, str) else None
+    with _seen_lock:
+        newest = _seen.get(key, 0.0)
+    if token is None or when is None or when < newest:
+        token = _create(key, newest, timeout, replace=token is not None)
+        when = token_time(token) or 0.0
+    if token:
+        with _seen_lock:
+            _seen[key] = max(when, newest)
     return str(token)
 
 
-def bump(key: str) -> None:
+def _create(key: str, after: float, timeout: float | None, *, replace: bool) -> str:
+    store = _versions()
+    fresh = new_token(after)
+    if replace:
+        store.set(key, fresh, timeout)  # gone back in time: move it forward
+    else:
+        store.add(key, fresh, timeout)
+    token = store.get(key)
+    _remember(key, token)
+    return str(token) if isinstance(token, str) else ""
+
+
+def bump(key: str, timeout: float | None = None) -> None:
     """Move the version at once (this request's next read sees the change) and again
     after the surrounding transaction commits (see the module docstring)."""
 
     def move() -> None:
-        put(key, new_token(), None)
+        store = _versions()
+        current = store.get(key)
+        after = token_time(current) if isinstance(current, str) else None
+        with _seen_lock:
+            after = max(after or 0.0, _seen.get(key, 0.0))
+        fresh = new_token(after)
+        store.set(key, fresh, timeout)
+        _remember(key, fresh)
 
     move()
     transaction.on_commit(move)
@@ -159,10 +223,12 @@ class HotMiddleware:
 
 
 class LocalMemo(Generic[T]):
-    """A bounded per-process map for values keyed by a version token (immutable)."""
+    """A bounded per-process map for values keyed by a version token (immutable); an
+    entry also expires after ``seconds``, so nothing outlives a change longer than that
+    even if the change's token were lost."""
 
-    def __init__(self, size: int) -> None:
-        self._items: LRUCache[str, T] = LRUCache(maxsize=size)
+    def __init__(self, size: int, seconds: float = MEMO_SECONDS) -> None:
+        self._items: TTLCache[str, T] = TTLCache(maxsize=size, ttl=seconds)
         self._lock = threading.Lock()
 
     def get(self, key: str) -> T | None:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.module_loading import import_string
@@ -29,19 +29,18 @@ def _unused(request: HttpRequest) -> HttpResponse:  # the middleware's view argu
     return HttpResponse()
 
 
-def _origin_allowed(request: HttpRequest, origin: str) -> bool:
-    try:
-        own = f"{request.scheme}://{request.get_host()}"
-    except DisallowedHost:
-        return False
-    return origin == own or origin in settings.CSRF_TRUSTED_ORIGINS
+def _origin_allowed(request: HttpRequest) -> bool:
+    """Django's own Origin rule (this host, ``CSRF_TRUSTED_ORIGINS`` with its wildcard
+    subdomains), as its CSRF middleware applies it before the token check."""
+    django_check: Any = CsrfViewMiddleware(_unused)  # the rule is a private method
+    return bool(django_check._origin_verified(request))
 
 
 def refusal(request: HttpRequest) -> HttpResponse | None:
     """None when the POST may go on; else Django's CSRF failure page (403)."""
     origin = request.headers.get("Origin")
     if origin is not None:  # "null" (a sandboxed frame, a redirect) never matches
-        allowed = _origin_allowed(request, origin)
+        allowed = _origin_allowed(request)
     elif "Sec-Fetch-Site" in request.headers:
         allowed = request.headers["Sec-Fetch-Site"] in ("same-origin", "none")
     else:  # no browser header at all: the token, as everywhere else

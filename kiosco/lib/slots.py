@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -27,7 +28,14 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import get_template
 
-SHELL_FLAG = "kiosco_shell"  # in a template's context: leave markers, render no slot
+# Set while a shell renders: every slot leaves its marker. A context variable, not a
+# template variable: an inclusion tag starts a fresh template context, and a slot
+# inside one must still never be rendered into the shared page.
+_rendering_shell: ContextVar[bool] = ContextVar("kiosco_rendering_shell", default=False)
+
+
+def rendering_shell() -> bool:
+    return _rendering_shell.get()
 
 
 @cache
@@ -68,7 +76,11 @@ class Shell:
 def render_shell(template: str, context: dict[str, Any], request: HttpRequest) -> Shell:
     """Render ``template`` once for everyone ``context`` stands for, with its slots
     left as markers."""
-    return Shell.of(get_template(template).render({**context, SHELL_FLAG: True}, request))
+    token = _rendering_shell.set(True)
+    try:
+        return Shell.of(get_template(template).render(context, request))
+    finally:
+        _rendering_shell.reset(token)
 
 
 def render_slot(name: str, context: Mapping[str, Any], request: HttpRequest) -> str:

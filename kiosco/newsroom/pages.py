@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -81,10 +82,13 @@ def respond(
     shared_with_here = lambda: {**shared(), "here": here}  # noqa: E731
     own = {**own, "here": here}
     as_asked = request.META.get("QUERY_STRING", "") == canonical
-    if not signed_in and as_asked and shares_everything(request):
+    if not hot.usable(version):  # the cache does not answer: render it all, keep nothing
+        response = render(request, template, {**shared_with_here(), **own})
+    elif not signed_in and as_asked and shares_everything(request):
         return _public_response(request, full_key, template, shared_with_here, own, version)
-    html = fill_slots(_shell(request, full_key, template, shared_with_here), request, own)
-    response = HttpResponse(html)
+    else:
+        shell = _shell(request, full_key, template, shared_with_here)
+        response = HttpResponse(fill_slots(shell, request, own))
     # Their account links, messages or article panel: theirs alone.
     patch_cache_control(response, private=True, **({"no_store": True} if no_store else {}))
     return response
@@ -184,13 +188,15 @@ class PublicPageMiddleware:
             if page is not None and page.version == content_version():
                 return page.response(request)
         response = self.get_response(request)
-        if (
+        shareable = (
             eligible
             and getattr(response, "shared_by_everyone", False)
             and response.status_code == 200
             and not response.cookies
-        ):
-            _served.put(_key(request), ServedPage.of(content_version(), response))
+        )
+        version = content_version() if shareable else ""  # read already by the page
+        if hot.usable(version):
+            _served.put(_key(request), ServedPage.of(version, response))
             _paths.put(request.path, True)
         return response
 

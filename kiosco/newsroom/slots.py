@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import get_language
 
-from kiosco.lib.hot import LocalMemo
+from kiosco.lib.hot import LocalMemo, build_id
 from kiosco.newsroom.access import AccessDecision
 
 _panels: LocalMemo[str] = LocalMemo(4096)
@@ -23,6 +23,7 @@ def article_panel(
     if not decision.panel_is_shared:
         return None  # the reader's own (a dialog naming their other device)
     signed_in = request.user.is_authenticated
-    key = f"{decision.panel_template}:{decision.reason}:{signed_in}:{request.path}:{get_language()}"
+    place = f"{request.path}:{get_language()}:{build_id()}"  # the templates are this build's
+    key = f"{decision.panel_template}:{decision.reason}:{signed_in}:{place}"
     panel = _panels.get(key)
     return panel if panel is not None else _panels.put(key, render())

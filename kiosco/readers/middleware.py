@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
+from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.http import HttpRequest, HttpResponse
@@ -72,4 +73,22 @@ class ReaderAuthenticationMiddleware(AuthenticationMiddleware):
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
+        _carry_over_backend(request)
         request.user = auth.get_user(request)
+
+
+# Sessions made before the backends read the reader from the cache name Django's and
+# allauth's own classes; Django drops a session whose backend is no longer listed, which
+# would have signed every reader out at the upgrade.
+_FORMER_BACKENDS = {
+    "django.contrib.auth.backends.ModelBackend": "kiosco.readers.backends.StaffBackend",
+    "allauth.account.auth_backends.AuthenticationBackend": "kiosco.readers.backends.ReaderBackend",
+}
+
+
+def _carry_over_backend(request: HttpRequest) -> None:
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return  # nothing to load
+    former = request.session.get(auth.BACKEND_SESSION_KEY)
+    if former in _FORMER_BACKENDS:
+        request.session[auth.BACKEND_SESSION_KEY] = _FORMER_BACKENDS[former]

@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import get_language
 
-from kiosco.lib.hot import LocalMemo
+from kiosco.lib.hot import LocalMemo, build_id, usable
 from kiosco.readers.snapshot import current
 
 _navs: LocalMemo[str] = LocalMemo(4096)
@@ -22,8 +22,10 @@ def account_nav(
     organisations), so an entry keyed by that snapshot is good until it is rebuilt;
     signed out, the links depend on the page only (sign in, then come back here)."""
     snap = current(request.user)
+    if snap is not None and not usable(snap.version):
+        return None  # the cache does not answer: nothing is kept
     here = context.get("here") or request.get_full_path()  # the sign-in link comes back here
     who = f"{snap.reader.pk}:{snap.version}:{snap.built}" if snap else f"anonymous:{here}"
-    key = f"{who}:{get_language()}"
+    key = f"{who}:{get_language()}:{build_id()}"
     nav = _navs.get(key)
     return nav if nav is not None else _navs.put(key, render())

@@ -34,9 +34,11 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from kiosco.lib import hot
+from kiosco.lib.hot import build_id
 from kiosco.readers.models import Reader
 
 MAX_AGE = 300  # seconds an entry lives at most, announced changes or not
+VERSION_SECONDS = 30 * 86_400  # a reader's version key lives this long unused
 Contributor = Callable[[Reader], tuple[Any, float | None]]
 
 
@@ -66,7 +68,7 @@ def _tag(reader_id: int, secret: str) -> str:
 
 def snapshot_keys(tag: str) -> list[str]:
     """The reader's version key and entry key."""
-    return [f"reader:{tag}:v", f"reader:{tag}:snapshot"]
+    return [f"v:reader:{tag}", f"reader:{tag}:snapshot:{build_id()}"]
 
 
 def _version_key(reader_id: int) -> str:
@@ -85,7 +87,7 @@ def _contributors() -> tuple[tuple[str, Contributor], ...]:
 
 def snapshot_of(reader_id: int) -> Snapshot | None:
     """The reader's snapshot, from the cache or built now; None for no such reader."""
-    version = hot.version(_version_key(reader_id))
+    version = _version_of(reader_id)
     cached = hot.get(_entry_key(reader_id))
     if isinstance(cached, Snapshot) and cached.fresh(version, time.time()):
         return cached
@@ -93,7 +95,8 @@ def snapshot_of(reader_id: int) -> Snapshot | None:
     if reader is None:
         return None
     built = build(reader, version)
-    hot.put(_entry_key(reader_id), built, MAX_AGE)
+    if hot.usable(version):  # while the cache does not answer, nothing is kept
+        hot.put(_entry_key(reader_id), built, MAX_AGE)
     return built
 
 
@@ -125,7 +128,21 @@ def part(reader: Any, name: str) -> Any:
     return snap.parts.get(name) if snap is not None else None
 
 
+def _version_of(reader_id: int) -> str:
+    """The reader's own version, then every shared one the parts depend on
+    (``KIOSCO_SNAPSHOT_VERSIONS``: the plans' catalogue…); ``""`` if any is unknown."""
+    tokens = [hot.version(_version_key(reader_id), VERSION_SECONDS)]
+    tokens += [hot.version(key) for key in shared_versions()]
+    return "|".join(tokens) if all(hot.usable(t) for t in tokens) else ""
+
+
+def shared_versions() -> list[str]:
+    """Version keys every snapshot depends on: an app whose change would touch many
+    readers at once (a plan renamed) moves one of these instead of each reader's."""
+    return list(getattr(settings, "KIOSCO_SNAPSHOT_VERSIONS", []))
+
+
 def forget_reader(reader_id: int | None) -> None:
     """Something on the reader's pages changed: the next request rebuilds the entry."""
     if reader_id is not None:
-        hot.bump(_version_key(reader_id))
+        hot.bump(_version_key(reader_id), VERSION_SECONDS)

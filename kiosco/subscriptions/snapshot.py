@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
+from kiosco.lib import hot
 from kiosco.readers.snapshot import forget_reader, part
 from kiosco.subscriptions.models import Organisation, Plan, Seat, Subscription
 from kiosco.subscriptions.services.entitlements import NOTHING, Entitlements, entitlements_for
@@ -82,10 +82,19 @@ def _admins_of(organisation_id: int) -> list[int]:
     )
 
 
+def _before_seat(sender: Any, instance: Seat, **kwargs: Any) -> None:
+    """A save may hand the seat to someone else: remember who held it."""
+    if instance.pk is not None:
+        held = Seat.objects.filter(pk=instance.pk).values_list("holder_id", flat=True)
+        instance._held_by_before = held.first()  # type: ignore[attr-defined]
+
+
 def _on_seat(sender: Any, instance: Seat, **kwargs: Any) -> None:
-    # Only the holder's entitlement depends on a seat. A holder moved by a compare-and-set
-    # update sends no signal: those services forget both holders themselves.
+    # Only the holders' entitlements depend on a seat: the one it has, and the one it
+    # had. A holder moved by a compare-and-set update sends no signal: those services
+    # forget both holders themselves.
     forget_reader(instance.holder_id)
+    forget_reader(getattr(instance, "_held_by_before", None))
 
 
 def _on_subscription(sender: Any, instance: Subscription, **kwargs: Any) -> None:
@@ -93,24 +102,20 @@ def _on_subscription(sender: Any, instance: Subscription, **kwargs: Any) -> None
     forget_reader(instance.owner_reader_id)
 
 
-def _on_plan(sender: Any, instance: Plan, **kwargs: Any) -> None:
-    for subscription_id in Subscription.objects.filter(
-        Q(plan=instance) | Q(pending_plan=instance)
-    ).values_list("pk", flat=True):
-        forget_subscription(subscription_id)
+CATALOGUE = "v:subscriptions:catalogue"  # in KIOSCO_SNAPSHOT_VERSIONS
 
 
-def _on_organisation(sender: Any, instance: Organisation, **kwargs: Any) -> None:
-    for reader_id in _admins_of(instance.pk):
-        forget_reader(reader_id)
-    for subscription_id in Subscription.objects.filter(organisation=instance).values_list(
-        "pk", flat=True
-    ):
-        forget_subscription(subscription_id)
+def _on_catalogue(sender: Any, **kwargs: Any) -> None:
+    """A plan or an organisation saved (a name, the devices per seat): one version that
+    every snapshot carries moves, not each of its readers' (an admin's save stays one
+    write however many read on it)."""
+    hot.bump(CATALOGUE)
 
 
 def _on_admins(sender: Any, instance: Any, pk_set: Any, action: str, **kwargs: Any) -> None:
-    if not action.startswith("post_"):
+    # Before a clear (its pk_set is empty): those about to lose it; after an add or a
+    # remove: those named and those left.
+    if action not in ("post_add", "post_remove", "pre_clear"):
         return
     if isinstance(instance, Organisation):
         readers = set(pk_set or ()) | set(_admins_of(instance.pk))
@@ -124,11 +129,12 @@ def connect() -> None:
     for model, receiver in (
         (Seat, _on_seat),
         (Subscription, _on_subscription),
-        (Plan, _on_plan),
-        (Organisation, _on_organisation),
+        (Plan, _on_catalogue),
+        (Organisation, _on_catalogue),
     ):
         post_save.connect(receiver, sender=model, dispatch_uid=f"snapshot-save-{model.__name__}")
         post_delete.connect(receiver, sender=model, dispatch_uid=f"snapshot-del-{model.__name__}")
     m2m_changed.connect(
         _on_admins, sender=Organisation.admins.through, dispatch_uid="snapshot-admins"
     )
+    pre_save.connect(_before_seat, sender=Seat, dispatch_uid="snapshot-seat-before")

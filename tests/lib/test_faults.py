@@ -71,7 +71,8 @@ def throwaway_redis(db: None) -> Iterator[ThrowawayRedis]:
     # opened inside it would restore these CACHES when it closes, for the next tests.
     default = {**cache, "BACKEND": "kiosco.lib.cache.FailSoftRedisCache"}
     with override_settings(
-        CACHES={"default": default, "ratelimit": cache},
+        CACHES={"default": default, "ratelimit": cache, "versions": default},
+        KIOSCO_VERSIONS_IN_DEFAULT_CACHE=True,
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     ):
         yield server

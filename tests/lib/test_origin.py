@@ -58,3 +58,9 @@ def test_a_client_without_browser_headers_may_still_send_the_token() -> None:
 def test_a_trusted_origin_from_the_settings_is_allowed(settings: Any) -> None:
     settings.CSRF_TRUSTED_ORIGINS = ["https://news.example.org"]
     assert switch(Client(enforce_csrf_checks=True), {"Origin": "https://news.example.org"}) == 302
+
+
+def test_a_trusted_wildcard_origin_covers_its_subdomains(settings: Any) -> None:
+    settings.CSRF_TRUSTED_ORIGINS = ["https://*.example.org"]
+    assert switch(Client(enforce_csrf_checks=True), {"Origin": "https://www.example.org"}) == 302
+    assert switch(Client(enforce_csrf_checks=True), {"Origin": "https://example.net"}) == 403

@@ -5,20 +5,17 @@ and cached sessions). A change that adds a query or a round trip to a page fails
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import redis.connection
-from django.core.cache import caches
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from kiosco.newsroom.models import Access, Article, Author
+from tests.support.caches import on_redis, round_trips
 from tests.support.content import SECRET, subscriber_only_article
 from tests.support.personas import Personas, personas
 
@@ -33,33 +30,9 @@ class Cost:
 
 @pytest.fixture
 def production_cache(redis_url: str) -> Iterator[None]:
-    """The default cache and the sessions on the real Redis, as with REDIS_URL set."""
-    cache = {
-        "BACKEND": "kiosco.lib.cache.FailSoftRedisCache",
-        "LOCATION": redis_url,
-        "KEY_PREFIX": f"costs-{uuid.uuid4().hex}",
-    }
-    engine = "kiosco.readers.sessions"
-    with override_settings(CACHES={"default": cache, "ratelimit": cache}, SESSION_ENGINE=engine):
+    """The default cache, the version tokens and the sessions on the real Redis."""
+    with on_redis(redis_url):
         yield
-        caches["default"].clear()
-
-
-@contextmanager
-def round_trips() -> Iterator[list[int]]:
-    """Counts every command batch redis-py sends (an MGET, or a pipeline, is one)."""
-    sent = [0]
-    original = redis.connection.AbstractConnection.send_packed_command
-
-    def counted(self: Any, command: Any, check_health: bool = True) -> None:
-        sent[0] += 1
-        original(self, command, check_health)
-
-    redis.connection.AbstractConnection.send_packed_command = counted  # type: ignore[method-assign]
-    try:
-        yield sent
-    finally:
-        redis.connection.AbstractConnection.send_packed_command = original  # type: ignore[method-assign]
 
 
 def cost(browser: Client, url: str, check: Callable[[str], bool] = lambda html: True) -> Cost:

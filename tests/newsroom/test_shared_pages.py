@@ -4,16 +4,21 @@ ever reaches another's, however their requests interleave."""
 
 from __future__ import annotations
 
-import uuid
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.cache import caches
-from django.test import Client, override_settings
+from django.test import Client
+from django.utils import timezone
 
+from kiosco.lib import hot
+from kiosco.newsroom.cache import VERSION_KEY
 from kiosco.newsroom.models import Access, Article
 from kiosco.subscriptions.services import lifecycle
+from tests.support.caches import DOWN, on_redis
 from tests.support.content import OPENING, SECRET, subscriber_only_article
 from tests.support.personas import Personas, make_reader, personas
 
@@ -22,17 +27,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def production_cache(redis_url: str) -> Iterator[None]:
-    """The default cache and the sessions on the real Redis, as with REDIS_URL set."""
-    cache = {
-        "BACKEND": "kiosco.lib.cache.FailSoftRedisCache",
-        "LOCATION": redis_url,
-        "KEY_PREFIX": f"shared-{uuid.uuid4().hex}",
-    }
-    with override_settings(
-        CACHES={"default": cache, "ratelimit": cache}, SESSION_ENGINE="kiosco.readers.sessions"
-    ):
+    """The default cache, the version tokens and the sessions on the real Redis."""
+    with on_redis(redis_url):
         yield
-        caches["default"].clear()
 
 
 @pytest.fixture
@@ -161,3 +158,53 @@ def test_each_visitor_gets_the_copy_in_their_language(db: None) -> None:
         assert "Iniciar sesión" in page(spanish, "/")
         assert "Iniciar sesión" in page(by_cookie, "/")
         assert page(spanish, "/city/?page=1") != page(english, "/city/?page=1")
+
+
+def test_a_change_another_process_made_shows_at_once(db: None) -> None:
+    """A worker or a command in a terminal changes the rows and moves the version in
+    the store every process shares; this process's memory of the page is not served."""
+    article = subscriber_only_article()
+    Article.objects.filter(pk=article.pk).update(access=Access.FREE)
+    article.save(update_fields=["updated_at"])
+    visitor = Client()
+    assert SECRET in page(visitor, article.get_absolute_url())
+    page(visitor, article.get_absolute_url())  # now from this process's memory
+    Article.objects.filter(pk=article.pk).update(access=Access.SUBSCRIBERS)  # elsewhere
+    caches["versions"].set(VERSION_KEY, hot.new_token(time.time()))  # ...and its bump
+    assert SECRET not in page(visitor, article.get_absolute_url())
+
+
+def test_an_article_moved_behind_the_paywall_stays_there_through_a_redis_outage(
+    redis_url: str, db: None
+) -> None:
+    article = subscriber_only_article()
+    article.access = Access.FREE
+    article.save(update_fields=["access"])
+    visitor = Client()
+    with on_redis(DOWN):  # Redis down: pages from the database, nothing kept
+        assert SECRET in page(visitor, article.get_absolute_url())
+    with on_redis(redis_url, prefix="outage"):
+        article.access = Access.SUBSCRIBERS
+        article.save(update_fields=["access"])
+        assert SECRET not in page(visitor, article.get_absolute_url())
+    with on_redis(DOWN):  # down again: what the first outage read is not served
+        assert SECRET not in page(visitor, article.get_absolute_url())
+
+
+def test_a_scheduled_article_reaches_the_lists_when_its_time_comes(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    section = subscriber_only_article().section
+    later = timezone.now() + timedelta(hours=1)
+    Article.objects.create(
+        slug="embargoed", headline="The embargoed story", section=section,
+        access=Access.FREE, published_at=later,
+    )  # fmt: skip
+    visitor = Client()
+    for url in ("/", "/city/"):
+        assert "The embargoed story" not in page(visitor, url)
+    moved = later + timedelta(minutes=1)  # an hour on: no save, no signal, only time
+    monkeypatch.setattr(timezone, "now", lambda: moved)
+    monkeypatch.setattr(time, "time", lambda: moved.timestamp())
+    for url in ("/", "/city/"):
+        assert "The embargoed story" in page(visitor, url)

@@ -42,18 +42,24 @@ def _shared_cache() -> dict:
                 **settings.CACHES["ratelimit"],
                 "KEY_PREFIX": f"readers-test-{uuid.uuid4().hex}",  # committed rows stay
             },
+            "versions": settings.CACHES["versions"],
         }
     redis = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ["KIOSCO_TEST_REDIS_URL"],
         "KEY_PREFIX": f"readers-test-{uuid.uuid4().hex}",
     }
-    return {"default": redis, "ratelimit": redis}
+    return {"default": redis, "ratelimit": redis, "versions": redis}
 
 
 @pytest.mark.django_db(transaction=True)  # threads need committed rows
 def test_it_lets_at_most_the_limit_plus_two_of_200_concurrent_wrong_passwords_through(alice):
-    with override_settings(CACHES=_shared_cache()), ThreadPoolExecutor(max_workers=40) as pool:
+    caches = _shared_cache()
+    one_store = caches["versions"] is caches["default"]
+    with (
+        override_settings(CACHES=caches, KIOSCO_VERSIONS_IN_DEFAULT_CACHE=one_store),
+        ThreadPoolExecutor(max_workers=40) as pool,
+    ):
         statuses = list(pool.map(_wrong_password, range(200)))
     assert set(statuses) <= {200, 429}
     attempts = SecurityEvent.objects.filter(tag=EventTag.LOGIN_FAILED).count()
@@ -92,9 +98,9 @@ def test_it_fails_open_and_counts_it_when_the_limiter_cache_is_down(alice, commi
     }
     # The default cache as production configures it (failing soft), the limiter's raw.
     soft = {**nowhere, "BACKEND": "kiosco.lib.cache.FailSoftRedisCache"}
-    down = {"default": soft, "ratelimit": nowhere}
+    down = {"default": soft, "ratelimit": nowhere, "versions": soft}
     before = ratelimit.failures
-    with override_settings(CACHES=down), commit():
+    with override_settings(CACHES=down, KIOSCO_VERSIONS_IN_DEFAULT_CACHE=True), commit():
         response = Client().post(
             "/accounts/login/", {"login": "alice@example.com", "password": PASSWORD}
         )

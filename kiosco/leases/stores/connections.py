@@ -5,6 +5,7 @@ failure into ``StoreRace``."""
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -49,10 +50,22 @@ def translated() -> Iterator[None]:
         raise
 
 
+_preparing = {"on": True}
+
+
 def prepared_statements() -> bool:
     from django.conf import settings
 
-    return bool(getattr(settings, "KIOSCO_LEASE_PREPARED_STATEMENTS", True))
+    return _preparing["on"] and bool(getattr(settings, "KIOSCO_LEASE_PREPARED_STATEMENTS", True))
+
+
+def _stop_preparing() -> None:
+    if _preparing["on"]:
+        _preparing["on"] = False
+        logging.getLogger("kiosco.leases").warning(
+            "prepared statements fail behind this connection (a pooler in transaction mode?):"
+            " the lease check goes unprepared; set KIOSCO_LEASE_PREPARED_STATEMENTS=0"
+        )
 
 
 class DjangoDatabase:
@@ -122,7 +135,17 @@ class DjangoDatabase:
         if prepare and self.vendor == "postgresql" and prepared_statements():
             import psycopg
 
-            return psycopg.Cursor(connection).execute(query, params, prepare=True)
+            try:
+                return psycopg.Cursor(connection).execute(query, params, prepare=True)
+            except (
+                psycopg.errors.InvalidSqlStatementName,
+                psycopg.errors.DuplicatePreparedStatement,
+            ):
+                # A pooler that hands statements to other server sessions: stop preparing
+                # in this process (said once in the log), and answer this read unprepared.
+                _stop_preparing()
+                if not connection.autocommit:
+                    raise  # the transaction is aborted; its caller retries or answers 503
         return connection.execute(query, params)
 
     def _to_native(self, sql: str) -> str:

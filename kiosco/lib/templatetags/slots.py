@@ -9,14 +9,14 @@ from django import template
 from django.template.context import Context
 from django.utils.safestring import SafeString, mark_safe
 
-from kiosco.lib.slots import SHELL_FLAG, marker
+from kiosco.lib.slots import marker, rendering_shell
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def slot(context: Context, name: str) -> SafeString:
-    if context.get(SHELL_FLAG):
+    if rendering_shell():
         return mark_safe(marker(name))
     assert context.template is not None
     part = context.template.engine.get_template(f"slots/{name}.html")
