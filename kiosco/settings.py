@@ -145,9 +145,20 @@ TEMPLATES = [
 # IMMEDIATE transactions so a writer takes its lock up front instead of failing midway.
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'kiosco.sqlite3'}")
 try:
-    _default_db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    # Persistent connections, not health-checked: a check is a round trip (SELECT 1) on
+    # every request that touches the database, as many as the subscriber page's own. A
+    # connection a database restart broke fails its request (503, Retry-After) and is
+    # closed; the next request opens a new one (tests/lib/test_postgres_restart.py).
+    _default_db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=False)
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
+if _default_db["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "KIOSCO_LEASE_PREPARED_STATEMENTS", True
+):
+    # psycopg prepares nothing while this is None (Django's default): the lease read asks
+    # for preparation explicitly (kiosco/leases/stores/connections.py); Django's own
+    # queries bind on the client, which psycopg never prepares, whatever this says.
+    _default_db.setdefault("OPTIONS", {})["prepare_threshold"] = 5
 if _default_db["ENGINE"] == "django.db.backends.sqlite3":
     _default_db["CONN_MAX_AGE"] = 0
     _default_db["OPTIONS"] = {

@@ -99,6 +99,7 @@ class Batch:
         self.request = request
         self.values: dict[str, Any] | None = None
         self.asked: set[str] = set()
+        self.derived: dict[str, Any] = {}  # what this request worked out from them
 
     def get(self, key: str) -> Any:
         if self.values is None:
@@ -118,6 +119,23 @@ class Batch:
 
 
 _batch: ContextVar[Batch | None] = ContextVar("kiosco_hot_batch", default=None)
+
+
+def per_request(name: str, work: Callable[[], T]) -> T:
+    """``work()`` once per request (the content version, a reader's snapshot: read in
+    several places of one page); outside a request, every time."""
+    batch = _batch.get()
+    if batch is None:
+        return work()
+    if name not in batch.derived:
+        batch.derived[name] = work()
+    return batch.derived[name]  # type: ignore[no-any-return]
+
+
+def forget_per_request(name: str) -> None:
+    batch = _batch.get()
+    if batch is not None:
+        batch.derived.pop(name, None)
 
 
 def get(key: str) -> Any:
@@ -203,6 +221,9 @@ def bump(key: str, timeout: float | None = None) -> None:
         fresh = new_token(after)
         store.set(key, fresh, timeout)
         _remember(key, fresh)
+        batch = _batch.get()
+        if batch is not None:
+            batch.derived.clear()  # worked out from what just changed
 
     move()
     transaction.on_commit(move)

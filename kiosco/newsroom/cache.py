@@ -34,9 +34,14 @@ _authors: hot.LocalMemo[Author] = hot.LocalMemo(256)
 
 
 def content_version() -> str:
-    """The current content version. An article scheduled for later becomes published
-    by time alone, with no save to move the version: the time of the next one is kept
-    beside the version, and the first request past it moves the version on."""
+    """The current content version (worked out once per request). An article scheduled
+    for later becomes published by time alone, with no save to move the version: the
+    time of the next one is kept beside the version, and the first request past it
+    moves the version on."""
+    return hot.per_request(VERSION_KEY, _content_version)
+
+
+def _content_version() -> str:
     version = hot.version(VERSION_KEY)
     if not hot.usable(version):
         return version

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -90,6 +91,7 @@ def _mask(session_key: str) -> bytes:
     return hmac.new(settings.SECRET_KEY.encode(), message, "sha256").digest()[:12]
 
 
+@lru_cache(maxsize=4096)  # every page of a signed-in reader asks for the same pair
 def _masked(tag: str, session_key: str) -> str:
     pairs = zip(bytes.fromhex(tag), _mask(session_key), strict=True)  # 12 bytes each
     return bytes(a ^ b for a, b in pairs).hex()

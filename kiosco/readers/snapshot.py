@@ -86,7 +86,12 @@ def _contributors() -> tuple[tuple[str, Contributor], ...]:
 
 
 def snapshot_of(reader_id: int) -> Snapshot | None:
-    """The reader's snapshot, from the cache or built now; None for no such reader."""
+    """The reader's snapshot, from the cache or built now (once per request); None for
+    no such reader."""
+    return hot.per_request(f"snapshot:{reader_id}", lambda: _snapshot_of(reader_id))
+
+
+def _snapshot_of(reader_id: int) -> Snapshot | None:
     version = _version_of(reader_id)
     cached = hot.get(_entry_key(reader_id))
     if isinstance(cached, Snapshot) and cached.fresh(version, time.time()):

@@ -128,3 +128,17 @@ def test_it_raises_a_check_violation_instead_of_calling_it_a_race() -> None:
         store.db.fetch("UPDATE leases_slot SET slot = -1 WHERE seat = %(seat)s", {"seat": seat})
     assert not isinstance(raised.value, StoreConflict)
     assert Slot.objects.filter(seat=seat, slot=0).exists()  # rolled back
+
+
+@pytest.mark.postgres_only
+def test_it_prepares_the_lease_read_on_postgresql(db: None) -> None:
+    """The check on every subscriber page is parsed and planned once per connection."""
+    from kiosco.leases import services
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements: PostgreSQL's")
+    services.check_lease(424242, 1, 1, "a" * 32, 0.0, None)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("FROM clock LEFT JOIN leases_slot" in sql for sql in prepared), prepared

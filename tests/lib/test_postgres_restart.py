@@ -2,7 +2,7 @@
 
 A throwaway PostgreSQL server this test starts itself (``ThrowawayPostgres``: its data
 in a temporary directory the ``postgres`` account can reach) holds an edition, served
-by ``kiosco serve`` (granian, two WSGI workers, persistent health-checked connections).
+by ``kiosco serve`` (granian, two WSGI workers, persistent connections).
 Readers take the reading from each other's devices (lease takeovers), invitees accept
 seats, billing systems post renewals. Mid-stream one request of each kind is caught
 inside the database, waiting on a row lock the test holds, and the server is killed
