@@ -12,11 +12,18 @@ from hypothesis import HealthCheck, settings
 # Hypothesis: every run (`make test`, CI, a bare pytest) draws a fixed, derandomised set
 # of examples with no deadline, so a busy 2-core machine neither flakes on timing nor
 # meets a new example per run. HYPOTHESIS_PROFILE=dev explores at random, still without
-# deadlines (times belong in bench/).
+# deadlines (times belong in bench/). Both are built on Hypothesis's own "default": under
+# a CI variable Hypothesis has already loaded its "ci" profile (derandomised), which a
+# profile would otherwise inherit.
+_BASE = settings.get_profile("default")
 settings.register_profile(
-    "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci",
+    _BASE,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("dev", deadline=None)
+settings.register_profile("dev", _BASE, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
