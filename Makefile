@@ -36,9 +36,9 @@ lint: $(STAMP) ## ruff and mypy
 	KIOSCO_DEBUG=1 $(BIN)/mypy kiosco tests
 
 bench: $(STAMP) ## Benchmarks, printed as ratios against a baseline measured in the same run
-	@command -v wrk >/dev/null && command -v nginx >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null || \
-	  { echo "make bench needs wrk and nginx: sudo apt-get install wrk nginx-light" >&2; exit 1; }; }
+	@command -v wrk >/dev/null && command -v nginx >/dev/null && command -v valgrind >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light valgrind >/dev/null || \
+	  { echo "make bench needs wrk, nginx and valgrind: sudo apt-get install wrk nginx-light valgrind" >&2; exit 1; }; }
 	$(BIN)/python bench/run.py
 
 browser: ## Install Debian's chromium for the browser tests when it is missing
