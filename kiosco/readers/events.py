@@ -15,6 +15,7 @@ class EventTag(StrEnum):
     LOGIN_FAILED = "account:login:failed"
     LOGOUT = "account:logout:succeeded"
     SIGNUP = "account:signup:succeeded"
+    SIGNUP_EXISTING = "account:signup:existing_address"  # a sign-up with a taken address
     EMAIL_VERIFIED = "account:email:verified"
     EMAIL_CHANGED = "account:email:changed"
     PASSWORD_CHANGED = "account:password:changed"

@@ -42,3 +42,28 @@ def test_it_answers_a_signup_the_same_for_known_and_unknown_emails(alice):
     unknown = _answer("/accounts/signup/", {"email": UNKNOWN, **data}, UNKNOWN, follow=True)
     assert known[0] == 200
     assert known == unknown
+
+
+def test_a_sign_up_with_a_taken_address_is_kept_for_its_owner_and_creates_nothing(alice):
+    from kiosco.readers.events import EventTag
+    from kiosco.readers.models import Reader, SecurityEvent
+
+    readers = Reader.objects.count()
+    data = {"email": KNOWN, "password1": PASSWORD, "password2": PASSWORD}
+    Client().post("/accounts/signup/", data, REMOTE_ADDR="203.0.113.7")
+    assert Reader.objects.count() == readers  # the timing pad's inserts were rolled back
+    attempt = SecurityEvent.objects.get(tag=EventTag.SIGNUP_EXISTING)
+    assert (attempt.reader, attempt.ip_address) == (alice, "203.0.113.7")
+
+
+def test_a_new_reader_their_address_and_the_sign_up_event_arrive_together(alice):
+    from allauth.account.models import EmailAddress
+
+    from kiosco.readers.events import EventTag
+    from kiosco.readers.models import Reader, SecurityEvent
+
+    data = {"email": UNKNOWN, "password1": PASSWORD, "password2": PASSWORD}
+    Client().post("/accounts/signup/", data)
+    reader = Reader.objects.get(email=UNKNOWN)
+    assert EmailAddress.objects.filter(user=reader, email=UNKNOWN).exists()
+    assert SecurityEvent.objects.filter(reader=reader, tag=EventTag.SIGNUP).exists()
