@@ -158,7 +158,7 @@ def kiosco_server(env: dict[str, str], port: int, collect: bool) -> list[str]:
 def minimal_server(port: int) -> list[str]:
     return [
         sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", "2", "--blocking-threads", "4",
+        "--port", str(port), "--workers", "2", "--blocking-threads", "1",  # as kiosco serve
         "--log-level", "warning", "bench.minimal_django:application",
     ]  # fmt: skip
 

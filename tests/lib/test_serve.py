@@ -29,6 +29,11 @@ def test_it_serves_the_embedded_shape_as_one_asgi_process():
     assert argv[-1] == "kiosco.asgi:application"
 
 
+def test_several_workers_run_one_thread_each_and_a_lone_worker_four():
+    assert serve.default_threads(2) == 1  # processes carry the load, not GIL-bound threads
+    assert serve.default_threads(1) == 4  # one slow request must not stop the edition
+
+
 def test_the_console_script_spells_commands_with_dashes(db, capsys):
     main(["kiosco", "remove-stale-contenttypes", "--noinput", "--verbosity", "2"])
     assert "Unknown command" not in capsys.readouterr().err
