@@ -190,9 +190,9 @@ def version(key: str, timeout: float | None = None) -> str:
     if token is None or when is None or when < newest:
         token = _create(key, newest, timeout, replace=token is not None)
         when = token_time(token) or 0.0
-    if token:
+    if token and when > newest:  # the usual read changes nothing: no second lock
         with _seen_lock:
-            _seen[key] = max(when, newest)
+            _seen[key] = max(when, _seen.get(key, 0.0))
     return str(token)
 
 
