@@ -5,7 +5,8 @@ the real ladder. Pure Python; one call per account, so accounts run on any worke
 The only model of client code is the page script's timing (``leases/timing.json``):
 a page view asks ``check`` with idle 0; every heartbeat while visible asks ``check``
 with the idle since the last input; hiding the page releases the lease (unless the
-screen locked without telling); a lingering visible tab keeps heartbeating, idle.
+screen locked without telling); a lingering visible tab keeps heartbeating, idle; a
+visible page whose slot is taken hears it live and asks at once, with its idle.
 """
 
 from __future__ import annotations
@@ -195,17 +196,31 @@ class Account:
         session = self.sessions[index]
         if not session.reading:
             return
-        visible = self.now < session.end or self.now < session.linger_until
-        if not visible and self.timing.heartbeat_only_while_visible:
+        if not self._visible(session) and self.timing.heartbeat_only_while_visible:
             return
-        # Still reading, and this person's screen in hand: some input since the last beat
-        # (one person touches one screen; a desk tab left in view gets none).
+        self._report(index)
+        if session.reading:
+            self.push(self.now + self.timing.heartbeat_seconds, "beat", index)
+
+    def on_changed(self, index: int) -> None:
+        """The live stream told this page its slot was taken: a visible page asks at
+        once, with its real idle (a locked screen or a hidden page hears nothing)."""
+        session = self.sessions[index]
+        if session.reading and self._visible(session):
+            self._report(index)
+
+    def _visible(self, session: Session) -> bool:
+        return self.now < session.end or self.now < session.linger_until
+
+    def _report(self, index: int) -> None:
+        """One heartbeat's check. Still reading, with this person's screen in hand:
+        some input since the last beat (one person touches one screen; a desk tab
+        left in view gets none)."""
+        session = self.sessions[index]
         if self.now < session.end and self.focus.get(session.person) == index:
             gap = self.cfg["client"]["input_every_seconds"]
             session.last_input = max(session.last_input, self.now - self.rng.uniform(0, gap))
         self.answer(index, self.engine.check(self.seat, self.me(session), session.token))
-        if session.reading:
-            self.push(self.now + self.timing.heartbeat_seconds, "beat", index)
 
     def on_end(self, index: int) -> None:
         session = self.sessions[index]
@@ -233,6 +248,16 @@ class Account:
             if state_of(taken) == READING and isinstance(taken, Held | Acquired):
                 session.reading, session.token = True, taken.lease.token
                 self.push(self.now + self.timing.heartbeat_seconds, "beat", index)
+                self.tell_displaced(taken)
+
+    def tell_displaced(self, taken: Held | Acquired) -> None:
+        """The live stream's "changed" reaches the displaced page a moment later."""
+        if not isinstance(taken, Acquired) or taken.replaced is None:
+            return
+        delay = self.cfg["client"]["live_delay_seconds"]
+        for other, session in enumerate(self.sessions):
+            if session.device == taken.replaced.device and session.reading:
+                self.push(self.now + delay, "changed", other)
 
     def count_dialog(self, session: Session, busy: Busy) -> None:
         session.self_blocked |= busy.holder.device.startswith(f"{session.person}-")
