@@ -14,7 +14,7 @@ def policy() -> LadderPolicy:
         collisions=int(getattr(settings, "KIOSCO_SHARING_COLLISIONS", 3)),
         window=float(getattr(settings, "KIOSCO_SHARING_WINDOW_DAYS", 7)) * DAY,
         quiet=float(getattr(settings, "KIOSCO_SHARING_QUIET_DAYS", 14)) * DAY,
-        merge=float(getattr(settings, "KIOSCO_SHARING_MERGE_MINUTES", 10)) * 60,
+        merge=float(getattr(settings, "KIOSCO_SHARING_MERGE_MINUTES", 15)) * 60,
     )
 
 

@@ -30,9 +30,11 @@ class LadderPolicy:
     quiet: float = 14 * DAY  # this long with no contested collision turns it off
     counting: str = CONTESTED  # or ANY
     # One argument over the screen — two people pressing "continue" back and forth —
-    # is one collision: a chain of counted ones each closer than this to the last
-    # merges (the simulator showed a single overlap reaching K on its own without it).
-    merge: float = 10 * 60.0
+    # is one collision: a chain of counted ones between the same two devices, each
+    # closer than this to the last, merges (the simulator showed a single overlap
+    # reaching K on its own without it). Longer than the engine's takeover window
+    # (10 min): an argument the rate limit paused resumes after it, the same argument.
+    merge: float = 15 * 60.0
 
 
 DEFAULT = LadderPolicy()
@@ -103,14 +105,16 @@ def decide(facts: Facts, policy: LadderPolicy = DEFAULT) -> Decision:
 
 
 def _merged(takeovers: list[Takeover], merge: float) -> list[Takeover]:
-    """One per episode: a takeover within ``merge`` seconds of the previous one
-    continues the same argument over the screen (a chain of them counts once)."""
+    """One per episode: a takeover between the same two devices within ``merge``
+    seconds of the previous one continues the same argument over the screen (a chain
+    of them counts once); another pair of devices is another overlap."""
     kept: list[Takeover] = []
-    previous = float("-inf")
+    previous: dict[frozenset[str], float] = {}
     for takeover in takeovers:
-        if takeover.at - previous >= merge:
+        pair = frozenset((takeover.device, takeover.from_device))
+        if takeover.at - previous.get(pair, float("-inf")) >= merge:
             kept.append(takeover)
-        previous = takeover.at
+        previous[pair] = takeover.at
     return kept
 
 

@@ -180,10 +180,20 @@ class Account:
         if self._elsewhere(session, index):
             return  # this person has another screen in hand: this one waits
         was_reading = session.reading
+        self._put_down(session.person, index)
         session.last_input, self.focus[session.person] = self.now, index
         self.answer(index, self.engine.check(self.seat, self.me(session), session.token))
         if session.reading and not was_reading:
             self.push(self.now + self.timing.heartbeat_seconds, "beat", index)
+
+    def _put_down(self, person: int, index: int) -> None:
+        """Picking up another device mid-session: the screen in hand was last touched
+        a few seconds before this one's first page (its idle at a takeover is that and
+        the time to answer the dialog: what one person switching screens looks like)."""
+        other = self.focus.get(person, index)
+        if other != index and self.sessions[other].end > self.now:
+            before = self.now - self.rng.uniform(*self.cfg["client"]["pick_up_seconds"])
+            self.sessions[other].last_input = max(self.sessions[other].last_input, before)
 
     def _elsewhere(self, session: Session, index: int) -> bool:
         """A session's first page takes the person's focus (they picked that device
@@ -244,11 +254,20 @@ class Account:
         if state == BUSY:
             self.count_dialog(session, result)
         if self.rng.random() < self.cfg["client"]["continue_from_dialog"]:
-            taken = self.engine.take_over(self.seat, self.me(session), session.token)
-            if state_of(taken) == READING and isinstance(taken, Held | Acquired):
-                session.reading, session.token = True, taken.lease.token
-                self.push(self.now + self.timing.heartbeat_seconds, "beat", index)
-                self.tell_displaced(taken)
+            answer = self.rng.uniform(*self.cfg["client"]["dialog_seconds"])
+            self.push(self.now + answer, "continue", index)
+
+    def on_continue(self, index: int) -> None:
+        """The person pressed "continue reading here" (if the dialog is still theirs)."""
+        session = self.sessions[index]
+        if session.reading or self.now >= session.end or self.focus.get(session.person) != index:
+            return
+        session.last_input = self.now  # the press is input
+        taken = self.engine.take_over(self.seat, self.me(session), session.token)
+        if state_of(taken) == READING and isinstance(taken, Held | Acquired):
+            session.reading, session.token = True, taken.lease.token
+            self.push(self.now + self.timing.heartbeat_seconds, "beat", index)
+            self.tell_displaced(taken)
 
     def tell_displaced(self, taken: Held | Acquired) -> None:
         """The live stream's "changed" reaches the displaced page a moment later."""
