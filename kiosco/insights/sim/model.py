@@ -41,6 +41,7 @@ class Session:
     last_input: float = 0.0
     reading: bool = False
     self_blocked: bool = False  # shown the dialog because of this person's own device
+    idle_due: float = -1.0  # when the page's release-after-idle timer fires
 
 
 @dataclass
@@ -92,6 +93,8 @@ def _session(
     session.releases = rng.random() >= client["locked_without_hide"]
     if not device.endswith("phone") and rng.random() < client["lingering_tab"]:
         session.linger_until = t + client["lingering_minutes"] * 60
+    elif not session.releases:  # in view, untouched, until the screen locks
+        session.linger_until = t + rng.uniform(*client["lock_after_seconds"])
     return session
 
 
@@ -185,6 +188,7 @@ class Account:
         self.answer(index, self.engine.check(self.seat, self.me(session), session.token))
         if session.reading and not was_reading:
             self.push(self.now + self.timing.heartbeat_seconds, "beat", index)
+            self.watch_idle(index)
 
     def _put_down(self, person: int, index: int) -> None:
         """Picking up another device mid-session: the screen in hand was last touched
@@ -228,16 +232,49 @@ class Account:
         left in view gets none)."""
         session = self.sessions[index]
         if self.now < session.end and self.focus.get(session.person) == index:
-            gap = self.cfg["client"]["input_every_seconds"]
-            session.last_input = max(session.last_input, self.now - self.rng.uniform(0, gap))
+            self._touched(session)
         self.answer(index, self.engine.check(self.seat, self.me(session), session.token))
+
+    def _touched(self, session: Session) -> None:
+        gap = self.cfg["client"]["input_every_seconds"]
+        session.last_input = max(session.last_input, self.now - self.rng.uniform(0, gap))
 
     def on_end(self, index: int) -> None:
         session = self.sessions[index]
-        if session.linger_until > self.now:
-            return  # the tab stays visible: it goes on heartbeating, idle
+        if session.linger_until > self.now:  # still in view: it heartbeats, idle
+            self.push(session.linger_until, "hide", index)
+            return
+        self.on_hide(index)
+
+    def on_hide(self, index: int) -> None:
+        """Put away: the page says hidden and frees its slot, or the screen locks
+        without a word (the page's timers stop, its lease stays until judged)."""
+        session = self.sessions[index]
         if session.reading and session.releases and self.release_on_hide:
             self.engine.release(session.token, "hidden")
+        session.reading = False
+
+    def watch_idle(self, index: int) -> None:
+        """The page script's timer: a visible page frees its slot once it has had no
+        input for ``release_after_idle_seconds`` (timing.json), and asks again at the
+        next input (the next page here)."""
+        after, session = self.timing.release_after_idle_seconds, self.sessions[index]
+        if after > 0:
+            session.idle_due = max(session.last_input + after, self.now)
+            self.push(session.idle_due, "idle", index)
+
+    def on_idle(self, index: int) -> None:
+        session = self.sessions[index]
+        if self.now != session.idle_due:
+            return  # a timer the page set again since (one timer per page)
+        if not session.reading or not self._visible(session):
+            return  # released already, or a locked screen: its timers stopped
+        if self.now < session.end and self.focus.get(session.person) == index:
+            self._touched(session)  # still reading: some input since
+        if self.now - session.last_input < self.timing.release_after_idle_seconds:
+            self.watch_idle(index)
+            return
+        self.engine.release(session.token, "idle")
         session.reading = False
 
     def answer(self, index: int, result: Any) -> None:
@@ -267,6 +304,7 @@ class Account:
         if state_of(taken) == READING and isinstance(taken, Held | Acquired):
             session.reading, session.token = True, taken.lease.token
             self.push(self.now + self.timing.heartbeat_seconds, "beat", index)
+            self.watch_idle(index)
             self.tell_displaced(taken)
 
     def tell_displaced(self, taken: Held | Acquired) -> None:
@@ -287,10 +325,10 @@ class Account:
             cause = "unreleased lease"
         elif holder.end > self.now:
             cause = "simultaneous reading"
-        elif holder.linger_until > self.now:
+        elif holder.linger_until > self.now and holder.releases:
             cause = "lingering tab"
         else:
-            cause = "unreleased lease"
+            cause = "unreleased lease"  # a screen locked without telling, or about to
         self.outcome.dialogs[cause] = self.outcome.dialogs.get(cause, 0) + 1
 
     # --- the ladder, once a simulated day ------------------------------------------------
