@@ -149,6 +149,9 @@ class Account:
         self.seat, self.rng, self.cfg, self.timing = Seat(1), rng, cfg, timing
         self.ladder, self.release_on_hide = ladder, release_on_hide
         self.sessions = sessions
+        self.by_device: dict[str, list[int]] = {}  # device → its sessions' indices
+        for index, session in enumerate(sessions):
+            self.by_device.setdefault(session.device, []).append(index)
         self.outcome = Outcome(segment, sharer_at=episodes_start(sessions))
         self.queue: list[tuple[float, int, str, int]] = []
         self.upgraded_at: float | None = None
@@ -198,6 +201,8 @@ class Account:
         if other != index and self.sessions[other].end > self.now:
             before = self.now - self.rng.uniform(*self.cfg["client"]["pick_up_seconds"])
             self.sessions[other].last_input = max(self.sessions[other].last_input, before)
+            if self.sessions[other].reading:
+                self.watch_idle(other)
 
     def _elsewhere(self, session: Session, index: int) -> bool:
         """A session's first page takes the person's focus (they picked that device
@@ -241,6 +246,9 @@ class Account:
 
     def on_end(self, index: int) -> None:
         session = self.sessions[index]
+        if session.reading and self.focus.get(session.person) == index:
+            self._touched(session)  # read until now
+            self.watch_idle(index)
         if session.linger_until > self.now:  # still in view: it heartbeats, idle
             self.push(session.linger_until, "hide", index)
             return
@@ -270,7 +278,9 @@ class Account:
         if not session.reading or not self._visible(session):
             return  # released already, or a locked screen: its timers stopped
         if self.now < session.end and self.focus.get(session.person) == index:
-            self._touched(session)  # still reading: some input since
+            # Read in hand: input keeps coming (input_every_seconds). The timer counts
+            # again from the last input once the person stops: ``on_end``, ``_put_down``.
+            return
         if self.now - session.last_input < self.timing.release_after_idle_seconds:
             self.watch_idle(index)
             return
@@ -312,15 +322,14 @@ class Account:
         if not isinstance(taken, Acquired) or taken.replaced is None:
             return
         delay = self.cfg["client"]["live_delay_seconds"]
-        for other, session in enumerate(self.sessions):
-            if session.device == taken.replaced.device and session.reading:
+        for other in self.by_device[taken.replaced.device]:
+            if self.sessions[other].reading:
                 self.push(self.now + delay, "changed", other)
 
     def count_dialog(self, session: Session, busy: Busy) -> None:
         session.self_blocked |= busy.holder.device.startswith(f"{session.person}-")
-        holder = next(
-            (s for s in self.sessions if s.device == busy.holder.device and s.reading), None
-        )
+        on_holder = (self.sessions[i] for i in self.by_device.get(busy.holder.device, ()))
+        holder = next((s for s in on_holder if s.reading), None)
         if holder is None or holder.start > self.now:
             cause = "unreleased lease"
         elif holder.end > self.now:
