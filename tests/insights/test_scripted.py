@@ -53,3 +53,13 @@ def test_a_ci_smoke_run_of_the_simulator_is_the_same_on_one_or_two_workers():
     segments = {outcome.segment for outcome in one}
     assert {"one_device", "sequential", "couple", "wide"} <= segments
     assert not any(o.dialogs for o in one if o.segment == "one_device")
+
+
+def test_a_desk_tab_left_in_view_frees_the_reading_for_the_phone():
+    desk = reading(0, "work", 9 * HOUR + 0.123456789, 20)
+    desk.linger_until = desk.end + 45 * 60  # left in view, untouched
+    idle = timing().release_after_idle_seconds
+    phone = reading(0, "phone", desk.end + idle + 5, 10)
+    outcome = account([desk, phone]).run(days=1)
+    assert outcome.dialogs == {}
+    assert outcome.handoffs == [(phone.start - desk.end, False)]

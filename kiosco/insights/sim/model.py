@@ -281,7 +281,8 @@ class Account:
             # Read in hand: input keeps coming (input_every_seconds). The timer counts
             # again from the last input once the person stops: ``on_end``, ``_put_down``.
             return
-        if self.now - session.last_input < self.timing.release_after_idle_seconds:
+        # The timer's own sum: now - last_input can round below it and fire again at once.
+        if self.now < session.last_input + self.timing.release_after_idle_seconds:
             self.watch_idle(index)
             return
         self.engine.release(session.token, "idle")
