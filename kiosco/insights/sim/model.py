@@ -6,7 +6,9 @@ The only model of client code is the page script's timing (``leases/timing.json`
 a page view asks ``check`` with idle 0; every heartbeat while visible asks ``check``
 with the idle since the last input; hiding the page releases the lease (unless the
 screen locked without telling); a lingering visible tab keeps heartbeating, idle; a
-visible page whose slot is taken hears it live and asks at once, with its idle.
+visible page with no input for ``release_after_idle_seconds`` frees its slot and asks
+again at its next input; a visible page whose slot is taken hears it live and asks at
+once, with its idle.
 """
 
 from __future__ import annotations
