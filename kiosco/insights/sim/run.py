@@ -58,7 +58,7 @@ def run(
     release_on_hide: bool | None = None,
     progress: bool = True,
     cfg: dict[str, Any] | None = None,
-    page: dict[str, float] | None = None,
+    page: dict[str, Any] | None = None,
 ) -> list[Outcome]:
     """``page`` overrides timing.json's values (an ablation of the page script's timing)."""
     cfg = cfg or load_config()
