@@ -172,3 +172,31 @@ def test_an_idle_page_in_view_frees_the_reading_and_input_brings_it_back(
     laptop.wait_for_selector("#lease-dialog", timeout=5_000)
     assert laptop.locator(".article-body").count() == 0
     assert SECRET in phone.content()
+
+
+HIDDEN = (
+    "Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
+    "Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+)
+SHOWN = (
+    "Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});"
+    "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
+    "document.dispatchEvent(new Event('visibilitychange'))"
+)
+
+
+def test_a_page_rendered_in_a_background_tab_gives_the_reading_back_at_once(
+    new_context: Any, asgi_server: str, alice_and_article: tuple[str, str]
+) -> None:
+    email, url = alice_and_article
+    laptop = signed_in(new_context, asgi_server, email, **DESKTOP)
+    phone = signed_in(new_context, asgi_server, email, **PHONE)
+    laptop.add_init_script(HIDDEN)  # tabs restored at start-up: nobody looks at them
+    with laptop.expect_response("**/paywall/release/") as released:
+        open_article(laptop, asgi_server, url)
+    assert released.value.status == 204
+    assert SECRET in open_article(phone, asgi_server, url)  # no dialog
+
+    laptop.evaluate(SHOWN)  # looked at, later: it asks, and the phone has the reading
+    laptop.wait_for_selector("#lease-dialog", timeout=5_000)
+    assert laptop.locator(".article-body").count() == 0

@@ -63,3 +63,23 @@ def test_a_desk_tab_left_in_view_frees_the_reading_for_the_phone():
     outcome = account([desk, phone]).run(days=1)
     assert outcome.dialogs == {}
     assert outcome.handoffs == [(phone.start - desk.end, False)]
+
+
+def test_a_page_rendered_unseen_keeps_the_reading_only_if_the_page_never_releases():
+    phone = reading(0, "phone", 8 * HOUR, 10)
+    restored = [(phone.start - 20, 0, "0-laptop")]  # the laptop restored its tabs, unseen
+    cfg = load_config()
+    cfg["client"].update(continue_from_dialog=1.0, upgrade_after_notice=0.0)
+    for releases, dialogs in ((True, {}), (False, {"hidden load": 1})):
+        scripted = Account(
+            "scripted",
+            [reading(0, "phone", 8 * HOUR, 10)],
+            random.Random(1),
+            cfg,
+            timing(),
+            Policy(),
+            LadderPolicy(),
+            releases,
+            restored,
+        )
+        assert scripted.run(days=1).dialogs == dialogs

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +115,23 @@ def _geometric(rng: random.Random, mean: float) -> int:
     return count
 
 
+def plan_hidden_loads(
+    rng: random.Random, sessions: list[Session], cfg: dict[str, Any], days: int
+) -> list[tuple[float, int, str]]:
+    """Pages rendered where nobody looks (a browser restoring its tabs, a link opened
+    in a background tab of a computer left alone): (when, person, device). A page
+    view asks ``check`` with idle 0 even when hidden; the page script then gives the
+    slot back at once if it releases on hide (``release_on_hide``), else what it took
+    stays until the idle limit (it never heartbeats while hidden)."""
+    devices = sorted({(s.person, s.device) for s in sessions if not s.device.endswith("phone")})
+    loads = []
+    for person, device in devices:
+        for day in range(days):
+            for _ in range(_poisson(rng, cfg["client"]["hidden_loads_per_day"])):
+                loads.append((day * DAY + rng.uniform(7, 23) * 3600, person, device))
+    return sorted(loads)
+
+
 def episodes_start(sessions: list[Session]) -> float | None:
     """Ground truth from the generator: when the account first had SHARER_EPISODES
     concurrent episodes (two people's reading overlapping by ≥ 10 s) within 7 days."""
@@ -144,6 +162,7 @@ class Account:
         policy: Policy,
         ladder: LadderPolicy,
         release_on_hide: bool,
+        hidden_loads: Sequence[tuple[float, int, str]] = (),
     ) -> None:
         self.now = 0.0
         self.store = MemoryStore(clock=lambda: self.now)
@@ -151,6 +170,8 @@ class Account:
         self.seat, self.rng, self.cfg, self.timing = Seat(1), rng, cfg, timing
         self.ladder, self.release_on_hide = ladder, release_on_hide
         self.sessions = sessions
+        self.hidden_loads = list(hidden_loads)
+        self.hidden_since: dict[str, float] = {}  # device → when a hidden page took the slot
         self.by_device: dict[str, list[int]] = {}  # device → its sessions' indices
         for index, session in enumerate(sessions):
             self.by_device.setdefault(session.device, []).append(index)
@@ -169,6 +190,8 @@ class Account:
             for at in session.pages:
                 self.push(at, "page", index)
             self.push(session.end, "end", index)
+        for index, (at, _, _) in enumerate(self.hidden_loads):
+            self.push(at, "hidden_load", index)
         for day in range(1, days + 1):
             self.push(day * DAY - 1, "ladder", -1)
         while self.queue:
@@ -194,6 +217,18 @@ class Account:
         if session.reading and not was_reading:
             self.push(self.now + self.timing.heartbeat_seconds, "beat", index)
             self.watch_idle(index)
+
+    def on_hidden_load(self, index: int) -> None:
+        _, person, device = self.hidden_loads[index]
+        if self.upgraded_at is not None and person > 0:
+            return
+        result = self.engine.check(self.seat, Device(person, device, 0.0))
+        if not isinstance(result, Acquired):
+            return
+        if self.release_on_hide:  # the page script gives it back at once, as on hide
+            self.engine.release(result.lease.token, "hidden")
+        else:
+            self.hidden_since[device] = self.now  # the memory store's clock: the claim's
 
     def _put_down(self, person: int, index: int) -> None:
         """Picking up another device mid-session: the screen in hand was last touched
@@ -325,7 +360,7 @@ class Account:
         if not isinstance(taken, Acquired) or taken.replaced is None:
             return
         delay = self.cfg["client"]["live_delay_seconds"]
-        for other in self.by_device[taken.replaced.device]:
+        for other in self.by_device.get(taken.replaced.device, ()):
             if self.sessions[other].reading:
                 self.push(self.now + delay, "changed", other)
 
@@ -333,7 +368,9 @@ class Account:
         session.self_blocked |= busy.holder.device.startswith(f"{session.person}-")
         on_holder = (self.sessions[i] for i in self.by_device.get(busy.holder.device, ()))
         holder = next((s for s in on_holder if s.reading), None)
-        if holder is None or holder.start > self.now:
+        if holder is None and self.hidden_since.get(busy.holder.device) == busy.since:
+            cause = "hidden load"
+        elif holder is None or holder.start > self.now:
             cause = "unreleased lease"
         elif holder.end > self.now:
             cause = "simultaneous reading"
@@ -380,5 +417,7 @@ def simulate(
 ) -> Outcome:
     rng = random.Random(f"{seed}:{index}")  # per account: identical on any number of workers
     sessions = plan_sessions(rng, cfg["segments"][segment], cfg, days)
-    account = Account(segment, sessions, rng, cfg, timing, policy, ladder, release_on_hide)
+    # Their own stream, so the rest of the account draws the same with or without them.
+    hidden = plan_hidden_loads(random.Random(f"{seed}:{index}:hidden"), sessions, cfg, days)
+    account = Account(segment, sessions, rng, cfg, timing, policy, ladder, release_on_hide, hidden)
     return account.run(days)

@@ -3,7 +3,8 @@
  * - Presence: a heartbeat every data-heartbeat-seconds while the page is visible, none
  *   while hidden, with the seconds since the reader's last input (scroll, key, pointer,
  *   touch). An idle tab therefore never blocks the reader's other device.
- * - Release: on pagehide / hidden, a beacon frees the reading slot for the next device;
+ * - Release: on pagehide / hidden (and at once when rendered hidden, in a background
+ *   tab), a beacon frees the reading slot for the next device;
  *   so does a visible page with no input for data-release-after-idle-seconds (a tab left
  *   in view, a screen about to lock without saying hidden). It then waits: the next
  *   input asks once more, and the page reads on or shows the dialog.
@@ -280,7 +281,12 @@
   if (document.visibilityState !== "hidden") {
     schedule();
   }
-  if (state === "reading") {
+  if (state === "reading" && document.visibilityState === "hidden" && data.releaseOnHide === "true") {
+    // Rendered where nobody looks (a background tab, tabs restored at start-up): give
+    // the slot back at once, as on hide; becoming visible asks again.
+    sendRelease();
+    state = "paused";
+  } else if (state === "reading") {
     startStream();
     watchIdle();
   } else {
