@@ -6,7 +6,8 @@ from __future__ import annotations
 import random
 
 from kiosco.insights.ladder import DAY, LadderPolicy
-from kiosco.insights.sim.model import Account, Session
+from kiosco.insights.sim.model import Account
+from kiosco.insights.sim.plan import Session
 from kiosco.insights.sim.run import load_config, run
 from kiosco.leases.results import Policy
 from kiosco.leases.timing import timing
