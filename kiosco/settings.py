@@ -401,7 +401,10 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Leases (see kiosco/leases/CONTEXT.md) ------------------------------------------
 KIOSCO_LEASE_TTL = env_int("KIOSCO_LEASE_TTL", 180, minimum=10)
-KIOSCO_LEASE_IDLE = env_int("KIOSCO_LEASE_IDLE", 180, minimum=10)
+# 80 s: more than twice the page's 30 s heartbeat (the check below), and short enough
+# that a screen locked without telling the page frees the slot soon (the sharing
+# simulator's ablations: kiosco/insights/CONTEXT.md).
+KIOSCO_LEASE_IDLE = env_int("KIOSCO_LEASE_IDLE", 80, minimum=10)
 if (_idle_problem := idle_limit_problem(KIOSCO_LEASE_IDLE)) is not None:
     raise ImproperlyConfigured(_idle_problem)  # active readers would look stale
 # PostgreSQL: the lease statements are prepared once per connection (server-side

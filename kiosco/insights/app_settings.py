@@ -10,11 +10,11 @@ from kiosco.insights.ladder import DAY, LadderPolicy
 
 def policy() -> LadderPolicy:
     return LadderPolicy(
-        contested_idle=float(getattr(settings, "KIOSCO_SHARING_CONTESTED_IDLE", 30)),
+        contested_idle=float(getattr(settings, "KIOSCO_SHARING_CONTESTED_IDLE", 8)),
         collisions=int(getattr(settings, "KIOSCO_SHARING_COLLISIONS", 3)),
         window=float(getattr(settings, "KIOSCO_SHARING_WINDOW_DAYS", 7)) * DAY,
         quiet=float(getattr(settings, "KIOSCO_SHARING_QUIET_DAYS", 14)) * DAY,
-        merge=float(getattr(settings, "KIOSCO_SHARING_MERGE_MINUTES", 10)) * 60,
+        merge=float(getattr(settings, "KIOSCO_SHARING_MERGE_MINUTES", 15)) * 60,
     )
 
 

@@ -4,7 +4,7 @@ Pure Python, no Django: the site (``services.py``) and the simulator (``sim/``) 
 it the same plain facts and get the same decision.
 
 A *contested collision* is a takeover whose displaced holder had input within the
-last ``contested_idle`` seconds: one person watches one screen, so two screens both
+last ``contested_idle`` seconds (8): one person watches one screen, so two screens both
 being touched means two people. A reader moving from their own idle phone to their
 laptop displaces nobody active, so it never counts. ``collisions`` contested
 collisions inside ``window`` seconds turn the notice on; it stays on until the
@@ -24,15 +24,21 @@ ANY = "any"  # count every takeover (an ablation: what a naive ladder would do)
 
 @dataclass(frozen=True)
 class LadderPolicy:
-    contested_idle: float = 30.0  # seconds: the displaced holder touched it this recently
+    # Seconds: the displaced holder touched it this recently. Less than one person needs
+    # to put one screen down, pick up another and answer its dialog (the simulator's
+    # pick_up_seconds + dialog_seconds, 5 s at the least): 30 s flagged 77 % of readers
+    # with a desk tab and a phone once the displaced device's own report made idle exact.
+    contested_idle: float = 8.0
     collisions: int = 3  # K: contested collisions ...
     window: float = 7 * DAY  # ... inside this window turn the notice on
     quiet: float = 14 * DAY  # this long with no contested collision turns it off
     counting: str = CONTESTED  # or ANY
     # One argument over the screen — two people pressing "continue" back and forth —
-    # is one collision: a chain of counted ones each closer than this to the last
-    # merges (the simulator showed a single overlap reaching K on its own without it).
-    merge: float = 10 * 60.0
+    # is one collision: a chain of counted ones between the same two devices, each
+    # closer than this to the last, merges (the simulator showed a single overlap
+    # reaching K on its own without it). Longer than the engine's takeover window
+    # (10 min): an argument the rate limit paused resumes after it, the same argument.
+    merge: float = 15 * 60.0
 
 
 DEFAULT = LadderPolicy()
@@ -103,14 +109,16 @@ def decide(facts: Facts, policy: LadderPolicy = DEFAULT) -> Decision:
 
 
 def _merged(takeovers: list[Takeover], merge: float) -> list[Takeover]:
-    """One per episode: a takeover within ``merge`` seconds of the previous one
-    continues the same argument over the screen (a chain of them counts once)."""
+    """One per episode: a takeover between the same two devices within ``merge``
+    seconds of the previous one continues the same argument over the screen (a chain
+    of them counts once); another pair of devices is another overlap."""
     kept: list[Takeover] = []
-    previous = float("-inf")
+    previous: dict[frozenset[str], float] = {}
     for takeover in takeovers:
-        if takeover.at - previous >= merge:
+        pair = frozenset((takeover.device, takeover.from_device))
+        if takeover.at - previous.get(pair, float("-inf")) >= merge:
             kept.append(takeover)
-        previous = takeover.at
+        previous[pair] = takeover.at
     return kept
 
 

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from kiosco.insights import app_settings
 from kiosco.insights.ladder import Decision, Facts, decide
-from kiosco.insights.log import TAKEOVER_KINDS, takeovers_from_rows
+from kiosco.insights.log import KINDS, takeovers_from_rows
 from kiosco.leases.models import Event
 from kiosco.readers import events
 from kiosco.readers.models import SecurityEvent
@@ -35,11 +35,15 @@ NOTICE_OFF = "insights:notice:cleared"
 
 def facts_for_seat(seat: Seat, now: float) -> Facts:
     """What the log says of this seat: takeovers since the longest a notice can
-    matter (window + quiet), and the holder's latest password and plan changes."""
+    matter (window + quiet), each with the displaced device's idle as best known,
+    and the holder's latest password and plan changes."""
     policy = app_settings.policy()
+    # The takeovers and the displaced devices' own reports (``log`` combines them).
     rows = Event.objects.filter(
-        seat=seat.pk, kind__in=TAKEOVER_KINDS, at__gt=now - policy.window - policy.quiet
-    ).values("kind", "at", "idle_of_displaced", "device", "from_device")
+        seat=seat.pk, kind__in=KINDS, at__gt=now - policy.window - policy.quiet
+    ).values(
+        "kind", "at", "seat", "slot", "generation", "idle_of_displaced", "device", "from_device"
+    )
     return Facts(
         now,
         takeovers_from_rows(rows),

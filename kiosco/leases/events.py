@@ -92,9 +92,17 @@ def refused(
 def shown(seat: int, me: Device, now: float, answer: Busy | Displaced, row: SlotState) -> Event:
     """``busy`` or ``displaced``: the dialog ``me`` was shown, naming the holder of
     ``row`` under its generation. A device that keeps asking while that holder keeps
-    the slot is one episode: one line (the engine appends these ``once``)."""
-    holder = answer.holder if isinstance(answer, Busy) else answer.by
-    tag = LeaseTag.BUSY if isinstance(answer, Busy) else LeaseTag.DISPLACED
+    the slot is one episode: one line (the engine appends these ``once``).
+
+    A ``displaced`` line carries the idle ``me`` reported (``idle_of_displaced``): the
+    displaced page asks at once when told live, so the first line of the episode says
+    how recently it was touched — fresher than the input stored at the takeover,
+    which lags by up to a heartbeat and half the idle limit (the ladder combines both:
+    ``insights/log.py``)."""
+    if isinstance(answer, Busy):
+        tag, holder, idle = LeaseTag.BUSY, answer.holder, None
+    else:
+        tag, holder, idle = LeaseTag.DISPLACED, answer.by, me.idle
     return Event(
         tag.kind,
         seat,
@@ -105,4 +113,5 @@ def shown(seat: int, me: Device, now: float, answer: Busy | Displaced, row: Slot
         me.reader,
         from_device=holder.device,
         from_reader=holder.reader,
+        idle_of_displaced=idle,
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Policy:
     ttl: float = 180.0
-    idle: float = 180.0
+    idle: float = 80.0  # settings' KIOSCO_LEASE_IDLE default
     takeovers: int = 6
     takeover_window: float = 600.0
     renew_sample: float = 0.1  # share of renewals written to the event log

@@ -25,6 +25,7 @@ from django.utils.module_loading import import_string
 from kiosco.leases import app_settings
 from kiosco.leases.engine import (
     Device,
+    Displaced,
     Engine,
     Notice,
     Refused,
@@ -89,7 +90,8 @@ def check_lease(
     """Page view or heartbeat: Held, or a silent Acquired, or Busy/Displaced. A device
     that holds costs one read and no write (unless a renewal is due)."""
     me = _device(reader_id, device_id, idle)
-    return engine().check(Seat(seat_id, slots), me, read_token(token, device_id))
+    result = engine().check(Seat(seat_id, slots), me, read_token(token, device_id))
+    return _told_if_displaced(result, seat_id, reader_id)
 
 
 def acquire_lease(
@@ -134,7 +136,26 @@ def renew_lease(
     parsed = read_token(token, device_id)
     if parsed is None:
         return Refused("bad_token")
-    return engine().renew(parsed, _device(reader_id, device_id, idle), slots)
+    result = engine().renew(parsed, _device(reader_id, device_id, idle), slots)
+    return _told_if_displaced(result, parsed.seat, reader_id)
+
+
+# Sent after commit when a device is answered ``Displaced``, with ``seat_id``,
+# ``reader_id`` (the displaced device's) and ``taken_at``: the engine logged the idle
+# the displaced page reported, which the sharing ladder reads (insights connects).
+lease_displaced_answered = Signal()
+
+
+def _told_if_displaced(result: Result, seat_id: int, reader_id: int) -> Result:
+    if isinstance(result, Displaced):
+        on_commit_robust(_after_displaced, seat_id, reader_id, result.at)
+    return result
+
+
+def _after_displaced(seat_id: int, reader_id: int, taken_at: float) -> None:
+    lease_displaced_answered.send(
+        sender=Engine, seat_id=seat_id, reader_id=reader_id, taken_at=taken_at
+    )
 
 
 def release_lease(

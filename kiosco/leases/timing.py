@@ -17,6 +17,10 @@ class Timing:
     heartbeat_seconds: float
     heartbeat_only_while_visible: bool
     release_on_hide: bool
+    # A visible page with no input for this long frees its slot (0: never), and asks
+    # again at the next input: a tab left in view, or a screen that locks without
+    # telling the page, then blocks no other device of the reader.
+    release_after_idle_seconds: float
     input_events: tuple[str, ...]
     live_reconnect_seconds: float
     live_keepalive_seconds: float
@@ -29,6 +33,7 @@ def timing() -> Timing:
         heartbeat_seconds=float(data["heartbeat_seconds"]),
         heartbeat_only_while_visible=bool(data["heartbeat_only_while_visible"]),
         release_on_hide=bool(data["release_on_hide"]),
+        release_after_idle_seconds=float(data["release_after_idle_seconds"]),
         input_events=tuple(str(name) for name in data["input_events"]),
         live_reconnect_seconds=float(data["live_reconnect_seconds"]),
         live_keepalive_seconds=float(data["live_keepalive_seconds"]),

@@ -180,6 +180,7 @@ def _page_script() -> dict[str, Any]:
         "live_url": app_settings.live_url(),
         "heartbeat_seconds": int(values.heartbeat_seconds),
         "release_on_hide": values.release_on_hide,
+        "release_after_idle_seconds": int(values.release_after_idle_seconds),
         "input_events": " ".join(values.input_events),
         "live_reconnect_seconds": int(values.live_reconnect_seconds),
     }

@@ -11,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 from kiosco.leases import services as leases
+from kiosco.leases.timing import timing
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.support.content import SECRET, subscriber_only_article
 from tests.support.personas import personas
@@ -138,3 +139,64 @@ def test_honest_hand_offs_are_never_challenged(
         assert SECRET in open_article(phone, asgi_server, url)
     finally:
         store.offset -= 240
+
+
+def test_an_idle_page_in_view_frees_the_reading_and_input_brings_it_back(
+    new_context: Any, asgi_server: str, alice_and_article: tuple[str, str]
+) -> None:
+    email, url = alice_and_article
+    laptop = signed_in(new_context, asgi_server, email, **DESKTOP)
+    phone = signed_in(new_context, asgi_server, email, **PHONE)
+    laptop.clock.install()  # the page's own clock: its idle without waiting for it
+    assert SECRET in open_article(laptop, asgi_server, url)
+    laptop.evaluate("window.stillTheSamePage = true")
+    idle = int(timing().release_after_idle_seconds * 1000) + 1_000
+
+    # Left in view, untouched: the page frees the slot by itself.
+    with laptop.expect_response("**/paywall/release/") as released:
+        laptop.clock.fast_forward(idle)
+    assert released.value.status == 204
+    # Touched again with nobody else reading: it asks once and reads on, as it was.
+    with laptop.expect_response("**/paywall/heartbeat/") as asked:
+        laptop.mouse.move(200, 300)
+    assert asked.value.json()["state"] == "reading"
+    assert laptop.evaluate("window.stillTheSamePage") is True
+    assert SECRET in laptop.content()
+
+    # Left again: the phone then reads at once, with no dialog on either screen.
+    with laptop.expect_response("**/paywall/release/"):
+        laptop.clock.fast_forward(idle)
+    assert SECRET in open_article(phone, asgi_server, url)
+    # Back at the laptop: the reading is on the phone now, so the dialog shows.
+    laptop.mouse.move(300, 400)
+    laptop.wait_for_selector("#lease-dialog", timeout=5_000)
+    assert laptop.locator(".article-body").count() == 0
+    assert SECRET in phone.content()
+
+
+HIDDEN = (
+    "Object.defineProperty(document, 'visibilityState', {value: 'hidden', configurable: true});"
+    "Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+)
+SHOWN = (
+    "Object.defineProperty(document, 'visibilityState', {value: 'visible', configurable: true});"
+    "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
+    "document.dispatchEvent(new Event('visibilitychange'))"
+)
+
+
+def test_a_page_rendered_in_a_background_tab_gives_the_reading_back_at_once(
+    new_context: Any, asgi_server: str, alice_and_article: tuple[str, str]
+) -> None:
+    email, url = alice_and_article
+    laptop = signed_in(new_context, asgi_server, email, **DESKTOP)
+    phone = signed_in(new_context, asgi_server, email, **PHONE)
+    laptop.add_init_script(HIDDEN)  # tabs restored at start-up: nobody looks at them
+    with laptop.expect_response("**/paywall/release/") as released:
+        open_article(laptop, asgi_server, url)
+    assert released.value.status == 204
+    assert SECRET in open_article(phone, asgi_server, url)  # no dialog
+
+    laptop.evaluate(SHOWN)  # looked at, later: it asks, and the phone has the reading
+    laptop.wait_for_selector("#lease-dialog", timeout=5_000)
+    assert laptop.locator(".article-body").count() == 0

@@ -73,3 +73,13 @@ def test_the_notice_always_shows_the_collisions_that_turned_it_on(raw):
         assert decision.until is not None and decision.until > 31 * DAY
     else:
         assert decision.counted == ()
+
+
+def test_overlaps_between_other_pairs_of_devices_are_other_collisions():
+    # She reads on her phone while he opens his; then his laptop; then hers: 3 overlaps.
+    morning = [
+        Takeover(0.0, 2.0, "his-phone", "her-phone"),
+        Takeover(5 * 60.0, 2.0, "his-laptop", "her-phone"),
+        Takeover(9 * 60.0, 2.0, "her-laptop", "his-laptop"),
+    ]
+    assert decide(Facts(HOUR, morning)).notice

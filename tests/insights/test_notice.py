@@ -4,8 +4,10 @@ reading from each other until the banner shows on both; a new password clears it
 from __future__ import annotations
 
 import pytest
+from django.db.models import F
 from django.test import Client, override_settings
 
+from kiosco.leases.models import Event, Slot
 from kiosco.readers.models import SecurityEvent
 from tests.paywall.conftest import PASSWORD
 from tests.support.content import SECRET
@@ -77,3 +79,24 @@ def test_a_new_password_clears_the_notice(argued):
 def test_a_reader_without_collisions_sees_no_notice(people, article, device):
     laptop = device(people.alice)
     assert NOTICE not in laptop.get(article.get_absolute_url()).content.decode()
+
+
+@override_settings(KIOSCO_SHARING_MERGE_MINUTES=0)
+def test_the_displaced_devices_own_report_makes_a_takeover_contested(people, article, device):
+    """The store last saved each holder's input a minute back (it lags: the page
+    reports once a minute and a renewal is written only when due); told live, each
+    displaced device says it was touched two seconds ago: three collisions."""
+    laptop, phone = device(people.alice), device(people.alice)
+    url = article.get_absolute_url()
+    laptop.get(url)
+    for taker, displaced in ((phone, laptop), (laptop, phone), (phone, laptop)):
+        Slot.objects.filter(device__isnull=False).update(input_at=F("input_at") - 60)
+        taker.get(url)
+        continue_here(taker, url)
+        assert NOTICE not in taker.get("/").content.decode()  # the state is cached
+        beat = displaced.post("/paywall/heartbeat/", {"idle": "2", "path": url})
+        assert beat.json()["state"] == "displaced"
+    for browser in (laptop, phone):
+        assert NOTICE in browser.get("/").content.decode()
+    stored = Event.objects.filter(kind="taken_over").values_list("idle_of_displaced", flat=True)
+    assert all(idle is not None and idle >= 50 for idle in stored)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import random
 
 from kiosco.insights.ladder import DAY, LadderPolicy
-from kiosco.insights.sim.model import Account, Session
+from kiosco.insights.sim.model import Account
+from kiosco.insights.sim.plan import Session
 from kiosco.insights.sim.run import load_config, run
 from kiosco.leases.results import Policy
 from kiosco.leases.timing import timing
@@ -53,3 +54,33 @@ def test_a_ci_smoke_run_of_the_simulator_is_the_same_on_one_or_two_workers():
     segments = {outcome.segment for outcome in one}
     assert {"one_device", "sequential", "couple", "wide"} <= segments
     assert not any(o.dialogs for o in one if o.segment == "one_device")
+
+
+def test_a_desk_tab_left_in_view_frees_the_reading_for_the_phone():
+    desk = reading(0, "work", 9 * HOUR + 0.123456789, 20)
+    desk.linger_until = desk.end + 45 * 60  # left in view, untouched
+    idle = timing().release_after_idle_seconds
+    phone = reading(0, "phone", desk.end + idle + 5, 10)
+    outcome = account([desk, phone]).run(days=1)
+    assert outcome.dialogs == {}
+    assert outcome.handoffs == [(phone.start - desk.end, False)]
+
+
+def test_a_page_rendered_unseen_keeps_the_reading_only_if_the_page_never_releases():
+    phone = reading(0, "phone", 8 * HOUR, 10)
+    restored = [(phone.start - 20, 0, "0-laptop")]  # the laptop restored its tabs, unseen
+    cfg = load_config()
+    cfg["client"].update(continue_from_dialog=1.0, upgrade_after_notice=0.0)
+    for releases, dialogs in ((True, {}), (False, {"hidden load": 1})):
+        scripted = Account(
+            "scripted",
+            [reading(0, "phone", 8 * HOUR, 10)],
+            random.Random(1),
+            cfg,
+            timing(),
+            Policy(),
+            LadderPolicy(),
+            releases,
+            restored,
+        )
+        assert scripted.run(days=1).dialogs == dialogs

@@ -7,11 +7,14 @@ from kiosco.leases.engine import (
     Busy,
     Device,
     Displaced,
+    Engine,
     Held,
     Refused,
     Released,
     Seat,
 )
+from kiosco.leases.models import Event as LogLine
+from kiosco.leases.stores.memory import MemoryStore
 from tests.leases.conftest import Lab, new_seat_id
 
 BOB = 2
@@ -148,3 +151,28 @@ def test_it_releases_one_device_and_one_seat(lab: Lab) -> None:
     assert engine.release_device(BOB, "phone", "device_signed_out") == Released(1)
     assert engine.release_seat(seat.id, "seat_revoked") == Released(1)
     assert engine.release_seat(seat.id, "seat_revoked") == Released(0)
+
+
+def lines_of(lab: Lab, engine: Engine, seat: int, kind: str) -> list[tuple[int, float | None]]:
+    """(generation, idle_of_displaced) of the seat's lines of ``kind``, oldest first."""
+    if lab.kind == "memory":
+        assert isinstance(engine.store, MemoryStore)
+        found = [e for e in engine.store.events if e.seat == seat and e.kind == kind]
+        return [(e.generation, e.idle_of_displaced) for e in found]
+    rows = LogLine.objects.filter(seat=seat, kind=kind).order_by("id")
+    return list(rows.values_list("generation", "idle_of_displaced"))
+
+
+def test_it_logs_the_idle_the_displaced_device_reports_once_per_episode(lab: Lab) -> None:
+    engine, seat = lab.engine(), Seat(new_seat_id())
+    held = engine.check(seat, phone)
+    assert isinstance(held, Acquired)
+    taken = engine.take_over(seat, laptop)
+    assert isinstance(taken, Acquired)
+    lab.advance(2)
+    reading = Device(BOB, "phone", idle=7.0)  # told live, the phone asks at once
+    assert isinstance(engine.renew(held.lease.token, reading), Displaced)
+    assert isinstance(engine.check(seat, Device(BOB, "phone", 60.0), held.lease.token), Displaced)
+    assert lines_of(lab, engine, seat.id, "displaced") == [(taken.lease.generation, 7.0)]
+    assert isinstance(engine.check(seat, tablet), Busy)
+    assert lines_of(lab, engine, seat.id, "busy") == [(taken.lease.generation, None)]

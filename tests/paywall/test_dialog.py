@@ -9,6 +9,7 @@ from django.test import Client
 
 from kiosco.leases import services as leases
 from kiosco.leases.models import Slot
+from kiosco.leases.timing import timing
 from kiosco.newsroom.models import Access, Article
 from kiosco.subscriptions.services.entitlements import entitlements_for
 from tests.support.content import OPENING, SECRET
@@ -49,6 +50,13 @@ def test_it_shows_the_dialog_and_none_of_the_body_on_a_second_device(people, art
     assert 'href="/accounts/password/change/"' in html
     assert 'href="/terms/"' in html
     assert "keep showing on both devices" in html
+
+
+def test_the_page_script_gets_its_timing_from_the_one_timing_file(people, article, device):
+    html = read(device(people.alice), article)
+    values = timing()
+    assert f'data-heartbeat-seconds="{values.heartbeat_seconds:g}"' in html
+    assert f'data-release-after-idle-seconds="{values.release_after_idle_seconds:g}"' in html
 
 
 def test_it_marks_every_subscriber_page_private_and_uncached(people, article, device):

@@ -160,7 +160,8 @@ def markdown(outcomes: list[Outcome], settings: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "'hidden load' (a page loaded in a background tab) is not modelled yet: 0 by construction.",
+        "'hidden load': a page rendered unseen on a computer or tablet took a free slot "
+        "(client.hidden_loads_per_day in population.toml, a guess).",
     ]
     return "\n".join(lines) + "\n"
 

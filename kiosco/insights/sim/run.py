@@ -58,9 +58,11 @@ def run(
     release_on_hide: bool | None = None,
     progress: bool = True,
     cfg: dict[str, Any] | None = None,
+    page: dict[str, Any] | None = None,
 ) -> list[Outcome]:
+    """``page`` overrides timing.json's values (an ablation of the page script's timing)."""
     cfg = cfg or load_config()
-    values = timing()
+    values = replace(timing(), **(page or {}))
     hide = values.release_on_hide if release_on_hide is None else release_on_hide
     options = dict(timing=values, policy=policy, ladder=ladder, release_on_hide=hide, days=days)
     work = partial(_one, seed=seed, cfg=cfg, options=options)
@@ -80,6 +82,20 @@ def run(
     return outcomes
 
 
+def overridden(cfg: dict[str, Any], assignments: list[str]) -> dict[str, Any]:
+    """``section.key=value`` (a TOML value: 0.02, [0, 30]) over the population."""
+    for assignment in assignments:
+        path, _, raw = assignment.partition("=")
+        *sections, key = path.split(".")
+        table = cfg
+        for section in sections:
+            table = table[section]
+        if key not in table:
+            raise SystemExit(f"--population: no value {path} in population.toml")
+        table[key] = tomllib.loads(f"v = {raw}")["v"]
+    return cfg
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=2000)
@@ -89,6 +105,22 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--ttl", type=float, help="lease TTL, seconds (engine default 180)")
     parser.add_argument("--idle", type=float, help="idle threshold, seconds (default 180)")
     parser.add_argument("--no-release-on-hide", action="store_true")
+    parser.add_argument(
+        "--heartbeat", type=float, help="the page's heartbeat, seconds (timing.json: 60)"
+    )
+    parser.add_argument(
+        "--release-after-idle",
+        type=float,
+        help="a visible page frees its slot after this long without input, seconds; 0: never "
+        "(timing.json's release_after_idle_seconds)",
+    )
+    parser.add_argument(
+        "--population",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="override one value of population.toml, e.g. client.locked_without_hide=0",
+    )
     parser.add_argument("--counting", choices=[CONTESTED, ANY], default=CONTESTED)
     parser.add_argument("--contested-idle", type=float, default=LadderPolicy.contested_idle)
     parser.add_argument("--k", type=int, default=LadderPolicy.collisions)
@@ -110,6 +142,14 @@ def main(argv: list[str] | None = None) -> None:
         counting=args.counting,
         merge=args.merge_minutes * 60,
     )
+    page = {
+        name: value
+        for name, value in (
+            ("heartbeat_seconds", args.heartbeat),
+            ("release_after_idle_seconds", args.release_after_idle),
+        )
+        if value is not None
+    }
     outcomes = run(
         args.accounts,
         args.days,
@@ -118,8 +158,17 @@ def main(argv: list[str] | None = None) -> None:
         policy=policy,
         ladder=ladder,
         release_on_hide=False if args.no_release_on_hide else None,
+        cfg=overridden(load_config(), args.population),
+        page=page,
     )
-    settings = {**vars(args), "ttl": policy.ttl, "idle": policy.idle}
+    values = replace(timing(), **page)
+    settings = {
+        **vars(args),
+        "ttl": policy.ttl,
+        "idle": policy.idle,
+        "heartbeat": values.heartbeat_seconds,
+        "release_after_idle": values.release_after_idle_seconds,
+    }
     path = report.write(outcomes, args.out, settings)
     print(path.read_text(encoding="utf-8"))
 

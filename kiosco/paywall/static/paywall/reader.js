@@ -3,7 +3,11 @@
  * - Presence: a heartbeat every data-heartbeat-seconds while the page is visible, none
  *   while hidden, with the seconds since the reader's last input (scroll, key, pointer,
  *   touch). An idle tab therefore never blocks the reader's other device.
- * - Release: on pagehide / hidden, a beacon frees the reading slot for the next device.
+ * - Release: on pagehide / hidden (and at once when rendered hidden, in a background
+ *   tab), a beacon frees the reading slot for the next device;
+ *   so does a visible page with no input for data-release-after-idle-seconds (a tab left
+ *   in view, a screen about to lock without saying hidden). It then waits: the next
+ *   input asks once more, and the page reads on or shows the dialog.
  * - Live: an EventSource on data-live-url says at once when the reading moved to another
  *   device; the body is removed from the page and the server's dialog takes its place.
  * - The dialog opens as a modal <dialog>: focus moves into it and stays there.
@@ -18,10 +22,12 @@
     return;
   }
   var data = config.dataset;
-  var state = data.state; // "reading" or "dialog"
+  var state = data.state; // "reading", "dialog", or "paused" (released after idle)
   var lastInput = Date.now();
   var timer = null;
+  var idleTimer = null;
   var stream = null;
+  var releaseAfterIdle = Number(data.releaseAfterIdleSeconds || 0) * 1000;
 
   function idleSeconds() {
     return Math.max(0, Math.round((Date.now() - lastInput) / 1000));
@@ -29,6 +35,9 @@
 
   function noteInput() {
     lastInput = Date.now();
+    if (state === "paused") {
+      resume();
+    }
   }
 
   data.inputEvents.split(" ").forEach(function (name) {
@@ -76,12 +85,55 @@
 
   function apply(answer) {
     if (answer.state === "reading") {
-      if (state !== "reading") {
+      if (state === "resuming") {
+        readOn(); // the body is still here: go on as before
+      } else if (state !== "reading") {
         window.location.reload(); // the slot is ours again: fetch the body
       }
       return;
     }
     showDialog(answer.html);
+  }
+
+  // --- release after idle ----------------------------------------------------------
+  function watchIdle() {
+    if (idleTimer !== null) {
+      window.clearTimeout(idleTimer);
+      idleTimer = null;
+    }
+    if (releaseAfterIdle > 0 && state === "reading") {
+      idleTimer = window.setTimeout(onIdle, Math.max(0, lastInput + releaseAfterIdle - Date.now()));
+    }
+  }
+
+  function onIdle() {
+    idleTimer = null;
+    if (state !== "reading" || document.visibilityState === "hidden") {
+      return;
+    }
+    if (Date.now() - lastInput < releaseAfterIdle) {
+      watchIdle(); // input came meanwhile
+      return;
+    }
+    unschedule(); // a heartbeat now would take the slot again
+    sendRelease();
+    state = "paused";
+  }
+
+  function resume() {
+    state = "resuming"; // one question at a time
+    beat().then(function () {
+      if (state === "resuming") {
+        state = "paused"; // no answer (offline): the next input asks again
+      }
+    });
+  }
+
+  function readOn() {
+    state = "reading";
+    schedule();
+    startStream();
+    watchIdle();
   }
 
   function removeBody() {
@@ -95,6 +147,7 @@
     removeBody();
     stopStream();
     state = "dialog";
+    watchIdle(); // stops watching
     var holder = document.createElement("div");
     holder.innerHTML = html; // our own server's fragment, same origin
     var dialog = holder.querySelector("dialog");
@@ -178,6 +231,10 @@
     if (state !== "reading" || data.releaseOnHide !== "true") {
       return;
     }
+    sendRelease();
+  }
+
+  function sendRelease() {
     stopStream();
     var body = formBody();
     if (navigator.sendBeacon) {
@@ -205,9 +262,14 @@
       release();
       return;
     }
-    noteInput(); // coming back to the page is input
+    lastInput = Date.now(); // coming back to the page is input
+    if (state === "paused") {
+      resume(); // its answer reads on (heartbeat, stream) or shows the dialog
+      return;
+    }
     beat().then(startStream);
     schedule();
+    watchIdle();
   }
 
   document.addEventListener("visibilitychange", onVisibility);
@@ -219,8 +281,14 @@
   if (document.visibilityState !== "hidden") {
     schedule();
   }
-  if (state === "reading") {
+  if (state === "reading" && document.visibilityState === "hidden" && data.releaseOnHide === "true") {
+    // Rendered where nobody looks (a background tab, tabs restored at start-up): give
+    // the slot back at once, as on hide; becoming visible asks again.
+    sendRelease();
+    state = "paused";
+  } else if (state === "reading") {
     startStream();
+    watchIdle();
   } else {
     openModal(document.getElementById("lease-dialog"));
   }
