@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.core.cache import caches
 from django.db import connection
 from hypothesis import HealthCheck, settings
+
+from tests.support.caches import on_redis
+from tests.support.personas import Personas, personas
 
 # Hypothesis: every run (`make test`, CI, a bare pytest) draws a fixed, derandomised set
 # of examples with no deadline, so a busy 2-core machine neither flakes on timing nor
@@ -58,3 +62,16 @@ def _fresh_caches(request: pytest.FixtureRequest) -> None:
         )
     caches["ratelimit"].clear()
     caches["versions"].clear()  # without Redis, a table: new tokens, so nothing memoised matches
+
+
+@pytest.fixture
+def production_cache(redis_url: str) -> Iterator[None]:
+    """The default cache, the version tokens and the sessions on the real Redis."""
+    with on_redis(redis_url):
+        yield
+
+
+@pytest.fixture
+def people(db: None) -> Personas:
+    """Alice (Digital), the Premium pair, the Business organisation: tests/support/personas."""
+    return personas()

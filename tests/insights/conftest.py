@@ -1,1 +1,1 @@
-from tests.paywall.conftest import article, device, people  # noqa: F401  (two devices of one reader)
+from tests.paywall.conftest import article, device  # noqa: F401  (two devices of one reader)

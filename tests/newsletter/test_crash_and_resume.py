@@ -13,29 +13,20 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from kiosco.newsletter import issues
 from kiosco.newsletter.models import Delivery, Issue, Subscriber
+from tests.support.killpoints import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPIENTS = 1000
 KILL_AT = 300
 
 
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    host, port = settings.get("HOST") or "127.0.0.1", settings.get("PORT") or 5432
-    return f"postgresql://{settings['USER']}{password}@{host}:{port}/{settings['NAME']}"
-
-
 def _worker(smtp_port: int, **env: str) -> subprocess.Popen[bytes]:
     environ = dict(
         os.environ,
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=database_url(),
         KIOSCO_DEBUG="0",
         KIOSCO_EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
         KIOSCO_NEWSLETTER_SEND_RATE="0",

@@ -5,7 +5,7 @@ and cached sessions). A change that adds a query or a round trip to a page fails
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,9 +15,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from kiosco.newsroom.models import Access, Article, Author
-from tests.support.caches import on_redis, round_trips
+from tests.support.caches import round_trips
 from tests.support.content import SECRET, subscriber_only_article
-from tests.support.personas import Personas, personas
+from tests.support.personas import Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -26,13 +26,6 @@ pytestmark = pytest.mark.django_db
 class Cost:
     sql: list[str]
     redis: int
-
-
-@pytest.fixture
-def production_cache(redis_url: str) -> Iterator[None]:
-    """The default cache, the version tokens and the sessions on the real Redis."""
-    with on_redis(redis_url):
-        yield
 
 
 def cost(browser: Client, url: str, check: Callable[[str], bool] = lambda html: True) -> Cost:
@@ -46,11 +39,6 @@ def cost(browser: Client, url: str, check: Callable[[str], bool] = lambda html: 
 def warm(browser: Client, url: str) -> None:
     for _ in range(2):  # the first builds the shell, the second the reader's entries
         assert browser.get(url).status_code == 200
-
-
-@pytest.fixture
-def people(db: None) -> Personas:
-    return personas()
 
 
 def signed_in(reader: Any) -> Client:

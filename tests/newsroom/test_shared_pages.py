@@ -5,7 +5,6 @@ ever reaches another's, however their requests interleave."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -20,21 +19,9 @@ from kiosco.newsroom.models import Access, Article
 from kiosco.subscriptions.services import lifecycle
 from tests.support.caches import DOWN, on_redis
 from tests.support.content import OPENING, SECRET, subscriber_only_article
-from tests.support.personas import Personas, make_reader, personas
+from tests.support.personas import Personas, make_reader
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def production_cache(redis_url: str) -> Iterator[None]:
-    """The default cache, the version tokens and the sessions on the real Redis."""
-    with on_redis(redis_url):
-        yield
-
-
-@pytest.fixture
-def people(db: None) -> Personas:
-    return personas()
 
 
 def browser_of(reader: Any, language: str = "en") -> Client:

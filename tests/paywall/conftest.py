@@ -10,12 +10,6 @@ from django.test import Client
 from kiosco.newsroom.models import Article
 from kiosco.readers.models import Reader
 from tests.support.content import subscriber_only_article
-from tests.support.personas import Personas, personas
-
-
-@pytest.fixture
-def people(db) -> Personas:
-    return personas()
 
 
 @pytest.fixture

@@ -4,28 +4,15 @@ one write, not one per reader."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.test import Client
 
 from kiosco.subscriptions.models import Plan
 from kiosco.subscriptions.services import lifecycle
-from tests.support.caches import on_redis, round_trips
-from tests.support.personas import Personas, make_reader, personas
+from tests.support.caches import round_trips
+from tests.support.personas import Personas, make_reader
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def production_cache(redis_url: str) -> Iterator[None]:
-    with on_redis(redis_url):
-        yield
-
-
-@pytest.fixture
-def people(db: None) -> Personas:
-    return personas()
 
 
 def front_page_of(reader: object) -> str:
