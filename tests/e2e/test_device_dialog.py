@@ -29,6 +29,16 @@ def alice_and_article(insecure_cookies: None) -> tuple[str, str]:
     return alice.email, subscriber_only_article().get_absolute_url()
 
 
+@pytest.fixture
+def laptop_and_phone(
+    new_context: Any, asgi_server: str, alice_and_article: tuple[str, str]
+) -> tuple[Page, Page, str]:
+    """Alice signed in on a laptop and a phone, and her subscriber-only article's path."""
+    email, url = alice_and_article
+    laptop = signed_in(new_context, asgi_server, email, **DESKTOP)
+    return laptop, signed_in(new_context, asgi_server, email, **PHONE), url
+
+
 def signed_in(new_context: Any, server: str, email: str, **size: Any) -> Page:
     page = new_context(**size).new_page()
     page.goto(server + "/accounts/login/")
@@ -60,11 +70,9 @@ def serious_violations(page: Page) -> list[str]:
 
 
 def test_the_second_device_gets_the_dialog_and_continuing_displaces_the_first_live(
-    new_context: Any, asgi_server: str, alice_and_article: tuple[str, str]
+    asgi_server: str, laptop_and_phone: tuple[Page, Page, str]
 ) -> None:
-    email, url = alice_and_article
-    laptop = signed_in(new_context, asgi_server, email, **DESKTOP)
-    phone = signed_in(new_context, asgi_server, email, **PHONE)
+    laptop, phone, url = laptop_and_phone
     assert SECRET in open_article(laptop, asgi_server, url)
     laptop.evaluate("window.stillTheSamePage = true")
 
@@ -88,11 +96,9 @@ def test_the_second_device_gets_the_dialog_and_continuing_displaces_the_first_li
 
 
 def test_the_dialog_works_by_keyboard_alone_and_has_no_serious_accessibility_fault(
-    new_context: Any, asgi_server: str, alice_and_article: tuple[str, str]
+    asgi_server: str, laptop_and_phone: tuple[Page, Page, str]
 ) -> None:
-    email, url = alice_and_article
-    laptop = signed_in(new_context, asgi_server, email, **DESKTOP)
-    phone = signed_in(new_context, asgi_server, email, **PHONE)
+    laptop, phone, url = laptop_and_phone
     open_article(laptop, asgi_server, url)
     open_article(phone, asgi_server, url)
     phone.wait_for_function("document.querySelector('#lease-dialog').matches(':modal')")
@@ -142,11 +148,9 @@ def test_honest_hand_offs_are_never_challenged(
 
 
 def test_an_idle_page_in_view_frees_the_reading_and_input_brings_it_back(
-    new_context: Any, asgi_server: str, alice_and_article: tuple[str, str]
+    asgi_server: str, laptop_and_phone: tuple[Page, Page, str]
 ) -> None:
-    email, url = alice_and_article
-    laptop = signed_in(new_context, asgi_server, email, **DESKTOP)
-    phone = signed_in(new_context, asgi_server, email, **PHONE)
+    laptop, phone, url = laptop_and_phone
     laptop.clock.install()  # the page's own clock: its idle without waiting for it
     assert SECRET in open_article(laptop, asgi_server, url)
     laptop.evaluate("window.stillTheSamePage = true")
@@ -186,11 +190,9 @@ SHOWN = (
 
 
 def test_a_page_rendered_in_a_background_tab_gives_the_reading_back_at_once(
-    new_context: Any, asgi_server: str, alice_and_article: tuple[str, str]
+    asgi_server: str, laptop_and_phone: tuple[Page, Page, str]
 ) -> None:
-    email, url = alice_and_article
-    laptop = signed_in(new_context, asgi_server, email, **DESKTOP)
-    phone = signed_in(new_context, asgi_server, email, **PHONE)
+    laptop, phone, url = laptop_and_phone
     laptop.add_init_script(HIDDEN)  # tabs restored at start-up: nobody looks at them
     with laptop.expect_response("**/paywall/release/") as released:
         open_article(laptop, asgi_server, url)
