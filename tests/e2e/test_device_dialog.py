@@ -136,9 +136,15 @@ def test_honest_hand_offs_are_never_challenged(
             "document.dispatchEvent(new Event('visibilitychange'))"
         )
     assert released.value.status == 204
-    assert SECRET in open_article(laptop, asgi_server, url)  # no dialog
+    laptop.clock.install()
+    with laptop.expect_response("**/live/lease") as streaming:
+        assert SECRET in open_article(laptop, asgi_server, url)  # no dialog
+    assert streaming.value.status == 200  # its stream checked the lease: nothing pending
 
-    # The laptop tab is then left visible and untouched for four minutes.
+    # The laptop tab is then left visible and untouched for four minutes, its timers
+    # stopped as a locked screen's are (no heartbeat, no release): only the server's
+    # clock moves. (A page still running would have freed the slot after its idle.)
+    laptop.clock.pause_at(laptop.evaluate("Date.now()") / 1000 + 1)  # seconds
     store = leases.store()
     store.offset += 240
     try:
