@@ -9,7 +9,10 @@ app_name = "newsroom"
 # may be called "search", "authors" or "feeds").
 urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", views.sitemap_index, name="sitemap"),
+    # <section> here is a key of SITEMAPS (front, sections, articles), not a newsroom
+    # section; Django's view serves its page ?p=N and answers 404 past the last.
+    path("sitemap-<slug:section>.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
     path("feeds/rss.xml", feeds.EditionFeed(), name="feed-rss"),
     path("feeds/atom.xml", feeds.EditionAtomFeed(), name="feed-atom"),
     path("feeds/<slug:section>/rss.xml", feeds.SectionFeed(), name="section-feed-rss"),

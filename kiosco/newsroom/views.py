@@ -1,4 +1,5 @@
-"""Newsroom pages: the front page, section pages, article pages and robots.txt.
+"""Newsroom pages: the front page, section pages, article pages, robots.txt and the
+sitemap index.
 
 What part of an article's body a reader receives is decided in ``access.py``; the
 views only pass that decision to the template.
@@ -10,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.sitemaps import views as sitemap_views
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -22,6 +24,7 @@ from kiosco.newsroom import pages, reading, seo
 from kiosco.newsroom.access import can_read_body, visible_blocks
 from kiosco.newsroom.cache import article_for_page, author_for_page, section_for_page
 from kiosco.newsroom.models import Access
+from kiosco.newsroom.sitemaps import SITEMAPS, move_to_public_address
 
 # Renditions are written once under a fresh path per image: a day of caching is safe.
 MEDIA_MAX_AGE = 86_400
@@ -112,6 +115,14 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         f"Sitemap: {seo.public_url(reverse('newsroom:sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    """Django's sitemap index of ``SITEMAPS``, every page of each, at the public address."""
+    response = sitemap_views.index(request, SITEMAPS, sitemap_url_name="newsroom:sitemap-section")
+    move_to_public_address((response.context_data or {})["sitemaps"])
+    return response
 
 
 @require_safe

@@ -1,13 +1,15 @@
-"""What machines read: JSON-LD, Open Graph, canonical links, sitemap.xml, robots.txt."""
+"""What machines read: JSON-LD, Open Graph, canonical links, the sitemaps, robots.txt."""
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from datetime import datetime
 
 import pytest
 
-from kiosco.newsroom.models import Block, BlockKind
+from kiosco.newsroom.models import Article, Block, BlockKind
+from kiosco.newsroom.sitemaps import ArticleSitemap
 from tests.newsroom.page_data import Edition, make_article, make_edition, parse_html
 
 pytestmark = pytest.mark.django_db
@@ -89,21 +91,89 @@ def test_it_gives_link_previews_and_a_canonical_address(client, edition):
     assert [link.attrs["href"] for link in canonical] == [f"{PUBLIC}{url}"]
 
 
-def test_it_lists_sections_and_published_articles_in_the_sitemap(client, edition):
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    root = ET.fromstring(response.content)
-    locations = {loc.text for loc in root.findall("sm:url/sm:loc", SITEMAP_NS)}
-    assert locations == {
-        f"{PUBLIC}/",
-        f"{PUBLIC}/world/",
-        f"{PUBLIC}/culture/",
-        f"{PUBLIC}/world/lighthouse-keeper/",
-        f"{PUBLIC}/culture/cocinera-estacion/",
-        f"{PUBLIC}/world/harbour-report/",
+def sitemap_tree(client, url: str) -> ET.Element:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response["Content-Type"].startswith("application/xml")
+    return ET.fromstring(response.content)
+
+
+def listed(root: ET.Element, path: str) -> list[str]:
+    return [element.text or "" for element in root.findall(path, SITEMAP_NS)]
+
+
+def follow_index(client) -> dict[str, list[str]]:
+    """Each sitemap page the index names, fetched as a crawler would: its locations."""
+    index = sitemap_tree(client, "/sitemap.xml")
+    return {
+        page: listed(sitemap_tree(client, page.removeprefix(PUBLIC)), "sm:url/sm:loc")
+        for page in listed(index, "sm:sitemap/sm:loc")
     }
-    lastmods = root.findall("sm:url/sm:lastmod", SITEMAP_NS)
-    assert len(lastmods) == 3
+
+
+def article_urls(*articles: Article) -> list[str]:
+    return [f"{PUBLIC}{article.get_absolute_url()}" for article in articles]
+
+
+def test_it_serves_a_sitemap_index_naming_one_sitemap_per_kind_of_page(client, edition):
+    index = sitemap_tree(client, "/sitemap.xml")
+    assert listed(index, "sm:sitemap/sm:loc") == [
+        f"{PUBLIC}/sitemap-front.xml",
+        f"{PUBLIC}/sitemap-sections.xml",
+        f"{PUBLIC}/sitemap-articles.xml",
+    ]
+    # Only the articles' sitemap knows when it last changed.
+    lastmods = listed(index, "sm:sitemap/sm:lastmod")
+    latest = max(a.updated_at for a in (edition.interview, edition.entrevista, edition.registered))
+    assert [datetime.fromisoformat(lastmod) for lastmod in lastmods] == [latest]
+
+
+def test_it_lists_the_front_sections_and_published_articles_through_the_index(client, edition):
+    pages = follow_index(client)
+    assert pages[f"{PUBLIC}/sitemap-front.xml"] == [f"{PUBLIC}/"]
+    assert pages[f"{PUBLIC}/sitemap-sections.xml"] == [f"{PUBLIC}/world/", f"{PUBLIC}/culture/"]
+    # Oldest first, no draft, nothing scheduled; each article says when it last changed.
+    assert pages[f"{PUBLIC}/sitemap-articles.xml"] == article_urls(
+        edition.interview, edition.entrevista, edition.registered
+    )
+    articles = sitemap_tree(client, "/sitemap-articles.xml")
+    assert len(listed(articles, "sm:url/sm:lastmod")) == 3
+
+
+def test_it_splits_the_articles_into_pages_of_the_limit(client, edition, monkeypatch):
+    monkeypatch.setattr(ArticleSitemap, "limit", 2)
+    extra = [make_article(edition.world, f"archive-{n}") for n in range(4)]
+    index = sitemap_tree(client, "/sitemap.xml")
+    articles = [loc for loc in listed(index, "sm:sitemap/sm:loc") if "articles" in loc]
+    assert articles == [
+        f"{PUBLIC}/sitemap-articles.xml",
+        f"{PUBLIC}/sitemap-articles.xml?p=2",
+        f"{PUBLIC}/sitemap-articles.xml?p=3",
+        f"{PUBLIC}/sitemap-articles.xml?p=4",
+    ]
+    pages = [locations for page, locations in follow_index(client).items() if page in articles]
+    assert [len(locations) for locations in pages] == [2, 2, 2, 1]
+    everything = [location for locations in pages for location in locations]
+    # Each published article exactly once across the pages, never a draft or a scheduled one.
+    assert sorted(everything) == sorted(
+        article_urls(edition.interview, edition.entrevista, edition.registered, *extra)
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sitemap-articles.xml?p=2",
+        "/sitemap-articles.xml?p=0",
+        "/sitemap-articles.xml?p=-1",
+        "/sitemap-articles.xml?p=two",
+        "/sitemap-articles.xml?p=1.5",
+        "/sitemap-articles.xml?p=" + "9" * 5000,
+        "/sitemap-authors.xml",
+    ],
+)
+def test_it_answers_404_for_a_sitemap_page_that_does_not_exist(client, edition, url):
+    assert client.get(url).status_code == 404
 
 
 def test_it_points_robots_at_the_sitemap(client, edition):
