@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, QuerySet
+from django.db.models.functions import Greatest
 from django.urls import reverse
 
 from kiosco.newsroom.models import Article, Section
@@ -65,16 +66,18 @@ class ArticleSitemap(PublicSitemap):
         return (
             Article.objects.published()
             .select_related("section")
-            .only("slug", "updated_at", "section__slug")
+            .only("slug", "updated_at", "published_at", "section__slug")
             .order_by("published_at", "pk")
         )
 
     def lastmod(self, item: Article) -> datetime:
-        return item.updated_at
+        # A scheduled article goes live later than its last edit: that is when it changed.
+        return max(item.updated_at, item.published_at or item.updated_at)
 
     def get_latest_lastmod(self) -> datetime | None:
         # The index asks for this; Django's default would load every article for it.
-        return Article.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+        changed = Greatest("updated_at", "published_at")
+        return Article.objects.published().aggregate(latest=Max(changed))["latest"]
 
 
 SITEMAPS: dict[str, type[Sitemap[Any]] | Sitemap[Any]] = {

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from kiosco.newsroom.models import Article, Block, BlockKind
 from kiosco.newsroom.sitemaps import ArticleSitemap
@@ -126,6 +127,20 @@ def test_it_serves_a_sitemap_index_naming_one_sitemap_per_kind_of_page(client, e
     lastmods = listed(index, "sm:sitemap/sm:lastmod")
     latest = max(a.updated_at for a in (edition.interview, edition.entrevista, edition.registered))
     assert [datetime.fromisoformat(lastmod) for lastmod in lastmods] == [latest]
+
+
+def test_a_scheduled_article_counts_as_changed_when_it_goes_live(client, edition):
+    """Written a week ago, published a minute ago: crawlers are told of it now."""
+    went_live = timezone.now() - timedelta(minutes=1)
+    make_article(edition.world, "scheduled", published_at=went_live)
+    Article.objects.update(updated_at=went_live - timedelta(days=7))  # no edit since
+
+    index = sitemap_tree(client, "/sitemap.xml")
+    assert [datetime.fromisoformat(m) for m in listed(index, "sm:sitemap/sm:lastmod")] == [
+        went_live
+    ]
+    articles = sitemap_tree(client, "/sitemap-articles.xml")
+    assert listed(articles, "sm:url/sm:lastmod")[-1] == went_live.date().isoformat()
 
 
 def test_it_lists_the_front_sections_and_published_articles_through_the_index(client, edition):
