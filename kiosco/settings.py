@@ -101,7 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # (allauth's UserSessionsMiddleware is left out: it only records activity when
+    # USERSESSIONS_TRACK_ACTIVITY is on, below; sessions are recorded at sign-in.)
     # readers: the kiosco_device cookie and the Device row's last_seen (after auth).
     "kiosco.readers.middleware.DeviceMiddleware",
 ]
@@ -260,6 +261,8 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Off: a reader's sessions list when and where they signed in. Turning it on needs
+# "allauth.usersessions.middleware.UserSessionsMiddleware" in MIDDLEWARE, after auth.
 USERSESSIONS_TRACK_ACTIVITY = False
 ACCOUNT_ADAPTER = "kiosco.readers.adapter.ReaderAccountAdapter"
 # The cache keys every request reads, fetched in one round trip (kiosco/lib/hot.py):
