@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from kiosco.leases.timing import idle_limit_problem
 from kiosco.lib.client_ip import parse_trusted_proxies
 from kiosco.lib.email import email_settings
-from kiosco.lib.env import env_bool, env_choice, env_int, env_list, env_str
+from kiosco.lib.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 # Run from a source checkout, var/ sits beside pyproject.toml whatever the working
@@ -528,6 +528,9 @@ KIOSCO_PAYWALL_RATE_LIMITS = {
 # Seconds a proxy or CDN in front may serve an anonymous page without asking again
 # (s-maxage); browsers always revalidate (ETag, a 304 when nothing changed).
 KIOSCO_PUBLIC_CACHE_SECONDS = env_int("KIOSCO_PUBLIC_CACHE_SECONDS", 60, minimum=0)
+# How long a process serves a page every anonymous visitor shares from its memory
+# before it asks the cache whether the content changed (0: every request asks).
+KIOSCO_PUBLIC_RECHECK_SECONDS = env_float("KIOSCO_PUBLIC_RECHECK_SECONDS", 1.0, minimum=0.0)
 
 # --- newsroom: uploaded images and their renditions ---------------------------------
 # Served by Django at MEDIA_URL in the embedded shape (kiosco.newsroom.urls); in

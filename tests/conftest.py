@@ -10,6 +10,7 @@ from django.core.cache import caches
 from django.db import connection
 from hypothesis import HealthCheck, settings
 
+from kiosco.lib import hot
 from tests.support.caches import on_redis
 from tests.support.personas import Personas, personas
 
@@ -52,6 +53,7 @@ def _fresh_caches(request: pytest.FixtureRequest) -> None:
     a database table that ``flush`` does not empty, so they are cleared only in a test
     that has the (test) database."""
     caches["default"].clear()
+    hot.forget_recent()
     if request.node.get_closest_marker("django_db") is not None:
         request.getfixturevalue("_django_db_helper")
     elif not {"db", "transactional_db"} & set(request.fixturenames):

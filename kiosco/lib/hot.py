@@ -154,6 +154,34 @@ def _remember(key: str, value: Any) -> None:
         batch.remember(key, value)
 
 
+# --- what may lag other processes briefly --------------------------------------------
+_recent: dict[str, tuple[float, str]] = {}  # key -> (when read, token)
+clock = time.monotonic  # tests move it
+
+
+def recently(key: str, seconds: float, work: Callable[[], str]) -> str:
+    """``work()`` (a version token for ``key``) at most once every ``seconds`` in this
+    process, for what may lag a change made by another process that long (a page every
+    anonymous visitor shares: a proxy in front keeps it longer still). A change made in
+    this process (``bump``) is seen at once; an unusable token is never kept."""
+    kept = _recent.get(key)
+    now = clock()
+    if kept is not None and now - kept[0] < seconds:
+        return kept[1]
+    token = work()
+    if usable(token):
+        _recent[key] = (now, token)
+    return token
+
+
+def forget_recent(key: str | None = None) -> None:
+    """Forget what ``recently`` kept for ``key`` (None: for every key)."""
+    if key is None:
+        _recent.clear()
+    else:
+        _recent.pop(key, None)
+
+
 # --- version tokens ------------------------------------------------------------------
 _seen: LRUCache[str, float] = LRUCache(maxsize=100_000)  # newest token time per key
 _seen_lock = threading.Lock()
@@ -221,6 +249,7 @@ def bump(key: str, timeout: float | None = None) -> None:
         fresh = new_token(after)
         store.set(key, fresh, timeout)
         _remember(key, fresh)
+        forget_recent(key)
         batch = _batch.get()
         if batch is not None:
             batch.derived.clear()  # worked out from what just changed

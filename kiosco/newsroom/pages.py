@@ -34,7 +34,7 @@ from django.utils.translation import get_language
 from kiosco.lib import hot
 from kiosco.lib.hot import build_id
 from kiosco.lib.slots import Shell, fill_slots, render_shell
-from kiosco.newsroom.cache import content_version
+from kiosco.newsroom.cache import VERSION_KEY, content_version
 
 SHELL_TTL = 600  # seconds a shell stays in the shared cache (its key moves on any change)
 _shells: hot.LocalMemo[Shell] = hot.LocalMemo(1024)
@@ -185,7 +185,7 @@ class PublicPageMiddleware:
         eligible = request.method == "GET" and shares_everything(request)
         if eligible and _paths.get(request.path):
             page = _served.get(_key(request))
-            if page is not None and page.version == content_version():
+            if page is not None and _is_current(page):
                 return page.response(request)
         response = self.get_response(request)
         shareable = (
@@ -199,6 +199,17 @@ class PublicPageMiddleware:
             _served.put(_key(request), ServedPage.of(version, response))
             _paths.put(request.path, True)
         return response
+
+
+def _is_current(page: ServedPage) -> bool:
+    """Whether ``page`` is of the current content version: as this process read it
+    within ``KIOSCO_PUBLIC_RECHECK_SECONDS`` (no round trip: a change made by another
+    process shows that much later, a proxy in front keeps the page longer), or else as
+    the cache says now."""
+    recheck = settings.KIOSCO_PUBLIC_RECHECK_SECONDS
+    if page.version == hot.recently(VERSION_KEY, recheck, content_version):
+        return True
+    return page.version == content_version()  # rendered since: the page is newer
 
 
 def _key(request: HttpRequest) -> str:

@@ -3,7 +3,7 @@ from django.core.exceptions import ImproperlyConfigured
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosco.lib.env import env_bool, env_choice, env_int, env_list, env_str
+from kiosco.lib.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 
 def test_it_reads_booleans_in_the_usual_spellings():
@@ -27,6 +27,20 @@ def test_it_refuses_a_non_integer_and_one_below_the_minimum():
         env_int("N", 1, {"N": "ten"})
     with pytest.raises(ImproperlyConfigured, match="at least 10"):
         env_int("N", 10, {"N": "3"}, minimum=10)
+
+
+@given(st.floats(min_value=0, max_value=1e9, allow_nan=False))
+def test_it_reads_any_finite_number_back(number):
+    assert env_float("F", 0.0, {"F": f" {number!r} "}) == number
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [("soon", "a number"), ("nan", "finite"), ("inf", "finite"), ("-0.5", "at least 0")],
+)
+def test_it_refuses_a_number_it_cannot_use(raw, message):
+    with pytest.raises(ImproperlyConfigured, match=message):
+        env_float("F", 1.0, {"F": raw}, minimum=0.0)
 
 
 def test_it_splits_lists_and_drops_empty_items():

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import caches
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from kiosco.lib import hot
@@ -147,17 +147,65 @@ def test_each_visitor_gets_the_copy_in_their_language(db: None) -> None:
         assert page(spanish, "/city/?page=1") != page(english, "/city/?page=1")
 
 
-def test_a_change_another_process_made_shows_at_once(db: None) -> None:
-    """A worker or a command in a terminal changes the rows and moves the version in
-    the store every process shares; this process's memory of the page is not served."""
+def moved_elsewhere(article: Article, access: Access) -> None:
+    """What a worker or a command in a terminal does: it changes the rows and moves the
+    version in the store every process shares (nothing of this process hears of it)."""
+    Article.objects.filter(pk=article.pk).update(access=access)
+    caches["versions"].set(VERSION_KEY, hot.new_token(time.time()))
+
+
+@pytest.fixture
+def process_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The clock ``hot.recently`` reads, stopped; a test moves it by hand."""
+    now = [1000.0]
+    monkeypatch.setattr(hot, "clock", lambda: now[0])
+    return now
+
+
+@override_settings(KIOSCO_PUBLIC_RECHECK_SECONDS=1.0)
+def test_a_change_another_process_made_shows_within_the_recheck_window(
+    db: None, process_clock: list[float]
+) -> None:
     article = subscriber_only_article()
     Article.objects.filter(pk=article.pk).update(access=Access.FREE)
     article.save(update_fields=["updated_at"])
     visitor = Client()
     assert SECRET in page(visitor, article.get_absolute_url())
     page(visitor, article.get_absolute_url())  # now from this process's memory
-    Article.objects.filter(pk=article.pk).update(access=Access.SUBSCRIBERS)  # elsewhere
-    caches["versions"].set(VERSION_KEY, hot.new_token(time.time()))  # ...and its bump
+    moved_elsewhere(article, Access.SUBSCRIBERS)
+    # Within the second, this process serves the copy it has (a proxy in front would,
+    # for KIOSCO_PUBLIC_CACHE_SECONDS); past it, it asks the store and renders anew.
+    assert SECRET in page(visitor, article.get_absolute_url())
+    process_clock[0] += 1.0
+    assert SECRET not in page(visitor, article.get_absolute_url())
+
+
+@override_settings(KIOSCO_PUBLIC_RECHECK_SECONDS=0)
+def test_without_a_recheck_window_a_change_another_process_made_shows_at_once(
+    db: None, process_clock: list[float]
+) -> None:
+    article = subscriber_only_article()
+    Article.objects.filter(pk=article.pk).update(access=Access.FREE)
+    article.save(update_fields=["updated_at"])
+    visitor = Client()
+    assert SECRET in page(visitor, article.get_absolute_url())
+    page(visitor, article.get_absolute_url())
+    moved_elsewhere(article, Access.SUBSCRIBERS)
+    assert SECRET not in page(visitor, article.get_absolute_url())
+
+
+@override_settings(KIOSCO_PUBLIC_RECHECK_SECONDS=3600.0)
+def test_a_change_made_in_this_process_shows_at_once_whatever_the_window(
+    db: None, process_clock: list[float]
+) -> None:
+    article = subscriber_only_article()
+    article.access = Access.FREE
+    article.save(update_fields=["access"])
+    visitor = Client()
+    assert SECRET in page(visitor, article.get_absolute_url())
+    page(visitor, article.get_absolute_url())
+    article.access = Access.SUBSCRIBERS
+    article.save(update_fields=["access"])  # an editor's save: the version moves here
     assert SECRET not in page(visitor, article.get_absolute_url())
 
 
@@ -193,5 +241,6 @@ def test_a_scheduled_article_reaches_the_lists_when_its_time_comes(
     moved = later + timedelta(minutes=1)  # an hour on: no save, no signal, only time
     monkeypatch.setattr(timezone, "now", lambda: moved)
     monkeypatch.setattr(time, "time", lambda: moved.timestamp())
+    monkeypatch.setattr(hot, "clock", lambda: time.monotonic() + 3600)
     for url in ("/", "/city/"):
         assert "The embargoed story" in page(visitor, url)

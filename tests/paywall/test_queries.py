@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from kiosco.lib import hot
 from kiosco.newsroom.models import Access, Article
 from tests.paywall.test_dialog import read
 
@@ -35,12 +36,19 @@ def test_a_reading_subscriber_costs_three_reads_and_no_write(people, article, de
         assert all(q.lstrip().upper().startswith(("SELECT", "WITH")) for q in sql), sql
 
 
-def test_a_free_article_and_the_front_page_cost_an_anonymous_reader_one_read(article):
+@override_settings(KIOSCO_PUBLIC_RECHECK_SECONDS=1.0)
+def test_a_free_article_and_the_front_page_cost_an_anonymous_reader_a_read_a_second(
+    article, monkeypatch
+):
+    now = [1000.0]
+    monkeypatch.setattr(hot, "clock", lambda: now[0])  # the process's clock, by hand
     Article.objects.filter(pk=article.pk).update(access=Access.FREE)
     anonymous = Client()
     anonymous.get("/")
     anonymous.get(article.get_absolute_url())
     for url in ("/", article.get_absolute_url()):
+        assert statements(anonymous, "get", url) == []  # from memory, checked this second
+        now[0] += 1.0
         # the content version, from the table every process shares without Redis
         assert [sql.split(" FROM ")[1][:23] for sql in statements(anonymous, "get", url)] == [
             '"kiosco_versions_cache"'
