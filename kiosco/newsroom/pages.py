@@ -65,6 +65,7 @@ def respond(
     *,
     query: Mapping[str, str] | None = None,
     no_store: bool = False,
+    kept_in: hot.LocalMemo[Shell] | None = None,
 ) -> HttpResponse:
     """The page ``template`` for this request. ``key`` names everything the shared
     part depends on besides the content version, the language and whether the reader
@@ -73,7 +74,9 @@ def respond(
     the page acts on, in their one spelling; a request spelled otherwise (another
     order, a tracking parameter) gets the same page, private, so that no shared copy
     carries a query string a visitor brought. ``no_store``: a page of the reader's own
-    may not even stay in their browser's cache."""
+    may not even stay in their browser's cache. ``kept_in``: keep the shell in this
+    process's memory only, never shared nor in the cache, and answer ``private``: for
+    pages keyed by what a visitor types (a search), which anyone could multiply."""
     canonical = urlencode(query or {})
     here = request.path + (f"?{canonical}" if canonical else "")
     version = content_version()
@@ -84,6 +87,11 @@ def respond(
     as_asked = request.META.get("QUERY_STRING", "") == canonical
     if not hot.usable(version):  # the cache does not answer: render it all, keep nothing
         response = render(request, template, {**shared_with_here(), **own})
+    elif kept_in is not None:
+        shell = kept_in.get(full_key) or kept_in.put(
+            full_key, render_shell(template, shared_with_here(), request)
+        )
+        response = HttpResponse(fill_slots(shell, request, own))
     elif not signed_in and as_asked and shares_everything(request):
         return _public_response(request, full_key, template, shared_with_here, own, version)
     else:

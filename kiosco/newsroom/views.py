@@ -14,12 +14,13 @@ from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
+from kiosco.lib import hot
+from kiosco.lib.slots import Shell
 from kiosco.newsroom import pages, reading, seo
 from kiosco.newsroom.access import can_read_body, visible_blocks
 from kiosco.newsroom.cache import article_for_page, author_for_page, section_for_page
@@ -69,12 +70,25 @@ def author_page(request: HttpRequest, author: str) -> HttpResponse:
     return pages.respond(request, key, "newsroom/author.html", shared, {}, query=query)
 
 
+# Search pages are keyed by what visitors type: kept per process only, a few hundred at
+# most, so that no one can fill the shared cache or push the edition's pages out of it.
+_search_shells: hot.LocalMemo[Shell] = hot.LocalMemo(256)
+
+
 @require_safe
 def search_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:200].strip()
-    words, page = reading.search_articles(query, request.GET)
-    context = {"query": query, "words": words, "page": page, "articles": page.object_list}
-    return render(request, "newsroom/search.html", context)
+    number = reading.number_in(request.GET.get("page")) or 1
+    canonical = {"q": query, **({"page": str(number)} if number > 1 else {})} if query else {}
+
+    def shared() -> dict[str, Any]:
+        words, page = reading.search_articles(query, canonical)
+        return {"query": query, "words": words, "page": page, "articles": page.object_list}
+
+    key = f"search:{urlencode(canonical)}"
+    return pages.respond(
+        request, key, "newsroom/search.html", shared, {}, query=canonical, kept_in=_search_shells
+    )
 
 
 @require_safe

@@ -7,7 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import override_settings
+import redis
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kiosco.newsroom.access import AccessDecision
@@ -133,3 +136,47 @@ def test_it_shows_only_headline_and_standfirst_to_a_reader_entitled_to_the_body(
     assert "SECRET-BODY" not in page
     assert "SECRET-BODY" not in client.get("/city/").content.decode()
     assert "SECRET-BODY" in client.get(article.get_absolute_url()).content.decode()  # entitled
+
+
+def article_queries(client, query: str) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert results(client, query)
+    return [q["sql"] for q in captured.captured_queries if "newsroom_article" in q["sql"]]
+
+
+def test_a_repeated_search_is_answered_from_memory_until_the_content_changes(client, city):
+    publish("Ferries at night", "The late boats.", "They run until two.")
+    assert article_queries(client, "ferries")  # searched and rendered
+    assert article_queries(client, "ferries") == []  # the same words again: kept
+    publish("Ferries in the fog", "Slow crossings.", "Horns all night.")  # the version moves
+    assert sorted(results(client, "ferries")) == ["Ferries at night", "Ferries in the fog"]
+
+
+def test_search_pages_stay_out_of_the_shared_cache(redis_url, production_cache, client, city):
+    publish("Ferries at night", "The late boats.", "They run until two.")
+    assert results(client, "ferries") == ["Ferries at night"]
+    assert results(client, "ferries") == ["Ferries at night"]
+    store = redis.Redis.from_url(redis_url)
+    try:
+        assert list(store.scan_iter(match="*search:*")) == []  # anyone could multiply them
+    finally:
+        store.close()
+
+
+def test_a_kept_search_page_still_shows_each_reader_their_own_account(city, people):
+    publish("Ferries at night", "The late boats.", "They run until two.")
+    plain = Reader.objects.create_user(email="plain@example.com")
+
+    def seen_by(reader: Reader | None) -> str:
+        browser = Client()
+        if reader is not None:
+            browser.force_login(reader)
+        page = browser.get("/search/", {"q": "ferries"}).content.decode()
+        assert "Ferries at night" in page
+        return page
+
+    for _ in range(2):  # the second round from the kept page
+        subscriber, reader, visitor = seen_by(people.alice), seen_by(plain), seen_by(None)
+        assert "Your subscription" in subscriber and "Sign out" in subscriber
+        assert "Your subscription" not in reader and "Sign out" in reader
+        assert "Sign in" in visitor and "Sign out" not in visitor
