@@ -87,15 +87,10 @@ def respond(
     as_asked = request.META.get("QUERY_STRING", "") == canonical
     if not hot.usable(version):  # the cache does not answer: render it all, keep nothing
         response = render(request, template, {**shared_with_here(), **own})
-    elif kept_in is not None:
-        shell = kept_in.get(full_key) or kept_in.put(
-            full_key, render_shell(template, shared_with_here(), request)
-        )
-        response = HttpResponse(fill_slots(shell, request, own))
-    elif not signed_in and as_asked and shares_everything(request):
+    elif kept_in is None and not signed_in and as_asked and shares_everything(request):
         return _public_response(request, full_key, template, shared_with_here, own, version)
     else:
-        shell = _shell(request, full_key, template, shared_with_here)
+        shell = _shell(request, full_key, template, shared_with_here, kept_in)
         response = HttpResponse(fill_slots(shell, request, own))
     # Their account links, messages or article panel: theirs alone.
     patch_cache_control(response, private=True, **({"no_store": True} if no_store else {}))
@@ -103,15 +98,23 @@ def respond(
 
 
 def _shell(
-    request: HttpRequest, key: str, template: str, shared: Callable[[], dict[str, Any]]
+    request: HttpRequest,
+    key: str,
+    template: str,
+    shared: Callable[[], dict[str, Any]],
+    kept_in: hot.LocalMemo[Shell] | None = None,
 ) -> Shell:
-    shell = _shells.get(key)
+    """From this process's memory, else the shared cache, else rendered; ``kept_in``:
+    that memory only, the shared cache left out (``respond``)."""
+    memo = _shells if kept_in is None else kept_in
+    shell = memo.get(key)
     if shell is None:
-        shell = cache.get(key)
+        shell = cache.get(key) if kept_in is None else None
         if not isinstance(shell, Shell):
             shell = render_shell(template, shared(), request)
-            cache.set(key, shell, SHELL_TTL)
-        _shells.put(key, shell)
+            if kept_in is None:
+                cache.set(key, shell, SHELL_TTL)
+        memo.put(key, shell)
     return shell
 
 
