@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -44,16 +45,7 @@ def env_int(
     *,
     minimum: int | None = None,
 ) -> int:
-    value = _raw(name, environ)
-    if value is None:
-        return default
-    try:
-        number = int(value.strip())
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
-    if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}")
-    return number
+    return _number(name, default, environ, int, "an integer", minimum)
 
 
 def env_float(
@@ -63,14 +55,28 @@ def env_float(
     *,
     minimum: float | None = None,
 ) -> float:
+    return _number(name, default, environ, float, "a number", minimum)
+
+
+N = TypeVar("N", int, float)
+
+
+def _number(
+    name: str,
+    default: N,
+    environ: Mapping[str, str] | None,
+    parse: Callable[[str], N],
+    kind: str,
+    minimum: N | None,
+) -> N:
     value = _raw(name, environ)
     if value is None:
         return default
     try:
-        number = float(value.strip())
+        number = parse(value.strip())
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(number):
+        raise ImproperlyConfigured(f"{name} must be {kind}, got {value!r}") from None
+    if isinstance(number, float) and not math.isfinite(number):
         raise ImproperlyConfigured(f"{name} must be a finite number, got {value!r}")
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}")
