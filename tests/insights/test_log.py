@@ -9,32 +9,29 @@ from kiosco.insights.log import report_within, takeovers_from_rows
 WITHIN = 75.0
 
 
-def takeover(at: float, idle: float | None, generation: int = 7) -> dict[str, Any]:
-    return dict(
-        kind="taken_over",
-        at=at,
-        seat=1,
-        slot=0,
-        generation=generation,
-        idle_of_displaced=idle,
-        device="phone",
-        from_device="laptop",
-    )
-
-
-def displaced(
-    at: float, idle: float, generation: int = 7, device: str = "laptop"
+def row(
+    kind: str, at: float, idle: float | None, generation: int, device: str, by: str
 ) -> dict[str, Any]:
     return dict(
-        kind="displaced",
+        kind=kind,
         at=at,
         seat=1,
         slot=0,
         generation=generation,
         idle_of_displaced=idle,
         device=device,
-        from_device="phone",
+        from_device=by,
     )
+
+
+def takeover(at: float, idle: float | None, generation: int = 7) -> dict[str, Any]:
+    return row("taken_over", at, idle, generation, device="phone", by="laptop")
+
+
+def displaced(
+    at: float, idle: float, generation: int = 7, device: str = "laptop"
+) -> dict[str, Any]:
+    return row("displaced", at, idle, generation, device=device, by="phone")
 
 
 def idle_of(*rows: dict[str, Any]) -> float | None:

@@ -162,16 +162,22 @@ def process_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return now
 
 
+def free_article_kept_in_memory(visitor: Client) -> Article:
+    """The subscriber-only article made free, read twice: now from this process's memory."""
+    article = subscriber_only_article()
+    Article.objects.filter(pk=article.pk).update(access=Access.FREE)
+    article.save(update_fields=["updated_at"])
+    assert SECRET in page(visitor, article.get_absolute_url())
+    page(visitor, article.get_absolute_url())
+    return article
+
+
 @override_settings(KIOSCO_PUBLIC_RECHECK_SECONDS=1.0)
 def test_a_change_another_process_made_shows_within_the_recheck_window(
     db: None, process_clock: list[float]
 ) -> None:
-    article = subscriber_only_article()
-    Article.objects.filter(pk=article.pk).update(access=Access.FREE)
-    article.save(update_fields=["updated_at"])
     visitor = Client()
-    assert SECRET in page(visitor, article.get_absolute_url())
-    page(visitor, article.get_absolute_url())  # now from this process's memory
+    article = free_article_kept_in_memory(visitor)
     moved_elsewhere(article, Access.SUBSCRIBERS)
     # Within the second, this process serves the copy it has (a proxy in front would,
     # for KIOSCO_PUBLIC_CACHE_SECONDS); past it, it asks the store and renders anew.
@@ -184,12 +190,8 @@ def test_a_change_another_process_made_shows_within_the_recheck_window(
 def test_without_a_recheck_window_a_change_another_process_made_shows_at_once(
     db: None, process_clock: list[float]
 ) -> None:
-    article = subscriber_only_article()
-    Article.objects.filter(pk=article.pk).update(access=Access.FREE)
-    article.save(update_fields=["updated_at"])
     visitor = Client()
-    assert SECRET in page(visitor, article.get_absolute_url())
-    page(visitor, article.get_absolute_url())
+    article = free_article_kept_in_memory(visitor)
     moved_elsewhere(article, Access.SUBSCRIBERS)
     assert SECRET not in page(visitor, article.get_absolute_url())
 
