@@ -413,6 +413,9 @@ if (_idle_problem := idle_limit_problem(KIOSCO_LEASE_IDLE)) is not None:
 # PostgreSQL: the lease statements are prepared once per connection (server-side
 # binding); set 0 behind a pooler in transaction mode that cannot keep them.
 KIOSCO_LEASE_PREPARED_STATEMENTS = env_bool("KIOSCO_LEASE_PREPARED_STATEMENTS", True)
+# With Redis, a device that holds is vouched for by a short-lived hint in the request's
+# one cache round trip instead of a read of the lease table (kiosco/leases/hints.py).
+KIOSCO_LEASE_HINTS = env_bool("KIOSCO_LEASE_HINTS", bool(REDIS_URL))
 # Rate limit "lease takeover per seat": at most this many explicit "continue here" per
 # window; past it the reader gets a refusal with its reason (counted from the event log).
 KIOSCO_LEASE_TAKEOVERS = env_int("KIOSCO_LEASE_TAKEOVERS", 6, minimum=1)
@@ -517,6 +520,8 @@ LOGGING = {
 # Where open subscriber pages listen for "your reading moved": same origin; the
 # embedded shape serves it itself, production routes /live/ to `kiosco live`.
 KIOSCO_LIVE_URL = env_str("KIOSCO_LIVE_URL", "/live/lease")
+# A page that holds a lease reads its held hint with the request's other cache keys.
+KIOSCO_HOT_KEYS.append("kiosco.paywall.services.hot_keys")
 # Rate limits of the paywall, by name, counted like the account ones (allauth's limiter).
 KIOSCO_PAYWALL_RATE_LIMITS = {
     # "That wasn't me" signs out every device and emails a reset link: a few an hour

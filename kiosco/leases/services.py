@@ -22,7 +22,7 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils.module_loading import import_string
 
-from kiosco.leases import app_settings
+from kiosco.leases import app_settings, hints
 from kiosco.leases.engine import (
     Device,
     Displaced,
@@ -81,17 +81,29 @@ def store() -> SqlStore:
 
 
 def engine() -> Engine:
-    return Engine(store(), app_settings.policy(), notify=publish_on_commit)
+    return Engine(hints.Fenced(store()), app_settings.policy(), notify=publish_on_commit)
 
 
 def check_lease(
     seat_id: int, slots: int, reader_id: int, device_id: str, idle: float, token: str | None
 ) -> Result:
     """Page view or heartbeat: Held, or a silent Acquired, or Busy/Displaced. A device
-    that holds costs one read and no write (unless a renewal is due)."""
-    me = _device(reader_id, device_id, idle)
-    result = engine().check(Seat(seat_id, slots), me, read_token(token, device_id))
+    that holds costs one read and no write (unless a renewal is due) — and no read
+    while a held hint vouches for it (``hints``: from the request's cache batch)."""
+    seat, parsed = Seat(seat_id, slots), read_token(token, device_id)
+    vouched = hints.held(seat, parsed)
+    if vouched is not None:
+        return vouched
+    me, policy = _device(reader_id, device_id, idle), app_settings.policy()
+    seen = hints.Observed(hints.Fenced(store()))
+    result = Engine(seen, policy, notify=publish_on_commit).check(seat, me, parsed)
+    hints.remember(result, me, seen, policy)
     return _told_if_displaced(result, seat_id, reader_id)
+
+
+def hint_keys(cookie: str | None, device_id: str | None) -> list[str]:
+    """The cache keys that may vouch for the lease this cookie names (the hot batch)."""
+    return hints.keys_for(cookie, device_id)
 
 
 def acquire_lease(
@@ -120,7 +132,7 @@ def take_over_lease(
     """The reader pressed "continue reading here"."""
     me = _device(reader_id, device_id, idle)
     told: list[Notice] = []
-    taker = Engine(store(), app_settings.policy(), notify=told.append)
+    taker = Engine(hints.Fenced(store()), app_settings.policy(), notify=told.append)
     result = taker.take_over(Seat(seat_id, slots), me, read_token(token, device_id))
     if told:  # one callback after commit: the notices, then the signal
         on_commit_robust(_after_takeover, told, seat_id, reader_id)

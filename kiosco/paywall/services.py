@@ -41,6 +41,7 @@ from kiosco.paywall.decision import BUSY as BUSY  # the states, re-exported: cal
 from kiosco.paywall.decision import CONTENDED, OFFER, RATE_LIMITED, READING, state_of
 from kiosco.paywall.decision import DISPLACED as DISPLACED  # import them from here
 from kiosco.readers import services as readers
+from kiosco.readers.app_settings import DEVICE_COOKIE
 from kiosco.subscriptions.services.entitlements import Entitlements
 from kiosco.subscriptions.snapshot import cached_entitlements
 
@@ -67,6 +68,12 @@ def clamp_idle(value: Any) -> float:
     except (TypeError, ValueError):
         return IDLE_CAP
     return min(max(seconds, 0.0), IDLE_CAP) if math.isfinite(seconds) else IDLE_CAP
+
+
+def hot_keys(request: HttpRequest) -> list[str]:
+    """``KIOSCO_HOT_KEYS``: the held hint for the lease this device's cookie names."""
+    cookie = request.COOKIES.get(app_settings.LEASE_COOKIE)
+    return leases.hint_keys(cookie, request.COOKIES.get(DEVICE_COOKIE)) if cookie else []
 
 
 def reading_for(request: HttpRequest, idle: float = 0.0, *, take_over: bool = False) -> Reading:

@@ -27,6 +27,7 @@ def redis_caches(location: str, prefix: str | None = None) -> dict[str, Any]:
         "CACHES": {"default": cache, "ratelimit": cache, "versions": cache},
         "KIOSCO_VERSIONS_IN_DEFAULT_CACHE": True,
         "SESSION_ENGINE": "kiosco.readers.sessions",
+        "KIOSCO_LEASE_HINTS": True,
     }
 
 
