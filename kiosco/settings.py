@@ -85,13 +85,13 @@ MIDDLEWARE = [
     "kiosco.lib.hot.HotMiddleware",
     # readers: X-Forwarded-* count only from KIOSCO_TRUSTED_PROXIES (kiosco/lib/client_ip.py).
     "kiosco.lib.client_ip.ForwardedHeadersMiddleware",
+    # newsroom: a page every anonymous visitor shares, from memory, headers and all,
+    # before everything below (kiosco/newsroom/pages.py).
+    "kiosco.newsroom.pages.PublicPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # hardening: the Content-Security-Policy header, nonce per request (below).
     "kiosco.lib.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # newsroom: a page every anonymous visitor shares, from memory, before the per-reader
-    # middleware below (kiosco/newsroom/pages.py).
-    "kiosco.newsroom.pages.PublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -151,9 +151,8 @@ def _public_response(
 # --- the whole anonymous response, before the per-reader middleware --------------------
 @dataclass(frozen=True)
 class ServedPage:
-    """A response every anonymous visitor shares, as the middleware below the
-    security headers saw it (its own headers: Content-Language, Vary, X-Frame-Options),
-    and the content version it was rendered under."""
+    """A response every anonymous visitor shares, whole (its headers: the security
+    middleware's and the CSP too), and the content version it was rendered under."""
 
     version: str
     content: bytes
@@ -186,8 +185,10 @@ class PublicPageMiddleware:
     copy from before an edit is never served. A path with no copy (any other page, the
     health checks) costs a dictionary lookup, not a cache read.
 
-    Place it below the middleware that adds headers to every response (security, CSP:
-    they still run on the way out) and above SessionMiddleware."""
+    Place it right below the forwarded-headers middleware (which settles the scheme)
+    and above the security, CSP and static-files middleware: a copy keeps the headers
+    they added when it was made, as a proxy's copy does, so a served copy costs none of
+    them (static files never have a copy)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -224,4 +225,6 @@ def _is_current(page: ServedPage) -> bool:
 
 
 def _key(request: HttpRequest) -> str:
-    return f"{translation.get_language_from_request(request)}:{request.get_full_path()}"
+    # The scheme too: the security middleware's headers differ (HSTS over HTTPS only).
+    language = translation.get_language_from_request(request)
+    return f"{language}:{int(request.is_secure())}:{request.get_full_path()}"

@@ -147,6 +147,34 @@ def test_each_visitor_gets_the_copy_in_their_language(db: None) -> None:
         assert page(spanish, "/city/?page=1") != page(english, "/city/?page=1")
 
 
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "X-Frame-Options",
+)
+
+
+@override_settings(SECURE_HSTS_SECONDS=3600)
+def test_a_copy_from_memory_carries_the_security_headers_of_its_scheme(db: None) -> None:
+    """A served copy skips the security middleware, as a proxy's copy would: it keeps
+    the headers that middleware gave it, and HTTPS and HTTP have copies of their own."""
+    subscriber_only_article()
+    visitor = Client()
+    first, again = visitor.get("/city/"), visitor.get("/city/")  # the second from memory
+    secure_first, secure_again = (
+        visitor.get("/city/", secure=True),
+        visitor.get("/city/", secure=True),
+    )
+
+    for name in SECURITY_HEADERS:
+        assert first[name] and again[name] == first[name] == secure_again[name], name
+    assert "Strict-Transport-Security" not in first and "Strict-Transport-Security" not in again
+    assert secure_first["Strict-Transport-Security"] == secure_again["Strict-Transport-Security"]
+    assert "max-age=3600" in secure_again["Strict-Transport-Security"]
+
+
 def moved_elsewhere(article: Article, access: Access) -> None:
     """What a worker or a command in a terminal does: it changes the rows and moves the
     version in the store every process shares (nothing of this process hears of it)."""
