@@ -14,13 +14,16 @@ round trip (``kiosco.lib.hot``) and skips the lease read.
 Every change of holder (a claim, a takeover, a release, a shrink) gives the slot a new
 generation G' and *fences* it: ``lease-gen:{seat}:{slot}`` is raised to G' (never
 lowered: a Lua compare, so two changes landing out of order keep the higher one),
-once as the write is made and again after commit. A hint counts only while the fence
-is not past its generation, so a check that read the rows just before a takeover and
-wrote its hint just after is ignored. Between the commit and the fence (the same
-request, a moment) a displaced device may still get ``Held`` once: the same answer as
-a check that ran a moment earlier, and its open page is told at once anyway (the
-notice). If Redis drops a fence (down for that moment, then back), a hint already
-there lasts at most ``HINT_SECONDS``.
+once right after the write's statement, before its commit, and again after commit.
+A hint counts only while the fence is not past its generation, so from before the
+change is visible no hint vouches for the old holder, and a check that read the rows
+just before and wrote its hint just after is ignored. Only a request that had already
+read its cache batch answers ``Held`` once more: what it would have answered a moment
+earlier (and the displaced page is told at once anyway, the notice). A change rolled
+back leaves its fence up: that device's hints are ignored until the fence expires
+(``FENCE_SECONDS``), which costs lease reads, never a wrong answer. If Redis drops a
+fence (a failover losing the last writes), a hint already there lasts at most
+``HINT_SECONDS``.
 
 Only with Redis (``KIOSCO_LEASE_HINTS``): without it the cache is each process's own
 memory, which another process's fence would never reach.
