@@ -416,6 +416,8 @@ KIOSCO_LEASE_PREPARED_STATEMENTS = env_bool("KIOSCO_LEASE_PREPARED_STATEMENTS", 
 # With Redis, a device that holds is vouched for by a short-lived hint in the request's
 # one cache round trip instead of a read of the lease table (kiosco/leases/hints.py).
 KIOSCO_LEASE_HINTS = env_bool("KIOSCO_LEASE_HINTS", bool(REDIS_URL))
+if KIOSCO_LEASE_HINTS and not REDIS_URL:  # each process's own memory: fences would not reach
+    raise ImproperlyConfigured("KIOSCO_LEASE_HINTS needs REDIS_URL (a cache every process shares).")
 # Rate limit "lease takeover per seat": at most this many explicit "continue here" per
 # window; past it the reader gets a refusal with its reason (counted from the event log).
 KIOSCO_LEASE_TAKEOVERS = env_int("KIOSCO_LEASE_TAKEOVERS", 6, minimum=1)

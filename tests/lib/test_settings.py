@@ -39,6 +39,12 @@ def test_it_refuses_a_database_url_it_cannot_read():
     assert "DATABASE_URL" in result.stderr
 
 
+def test_it_refuses_held_hints_without_a_shared_redis():
+    result = start_django(KIOSCO_SECRET_KEY="s" * 40, KIOSCO_LEASE_HINTS="1", REDIS_URL="")
+    assert result.returncode != 0
+    assert "KIOSCO_LEASE_HINTS needs REDIS_URL" in result.stderr
+
+
 def test_it_starts_with_a_real_secret_and_debug_off():
     result = start_django(KIOSCO_SECRET_KEY="s" * 40, KIOSCO_DEBUG="0")
     assert result.returncode == 0, result.stderr
