@@ -42,7 +42,7 @@ from django.core.cache import cache as default_cache
 from django.db import transaction
 from redis import RedisError
 
-from kiosco.leases.results import Device, Held, Lease, Policy, Result, Seat, Token
+from kiosco.leases.results import Held, Lease, Policy, Result, Seat, Token
 from kiosco.leases.stores import Claim, Event, LeaseStore, SlotState
 from kiosco.leases.tokens import read_token
 from kiosco.lib import hot
@@ -109,15 +109,16 @@ def lifetime(row: SlotState, now: float, policy: Policy) -> float:
     return max(0.0, min(due - now - MARGIN, HINT_SECONDS))
 
 
-def remember(result: Result, me: Device, seen: Observed, policy: Policy) -> None:
-    """After the engine answered ``Held`` from one read and no write, leave a hint
-    that lasts until the engine would write again (``lifetime``)."""
-    if not enabled() or not isinstance(result, Held) or seen.wrote or seen.read is None:
+def remember(result: Result, seen: HintingStore, policy: Policy) -> None:
+    """After the engine answered ``Held`` with the lease exactly as its last read
+    found it (no renewal written since), leave a hint that lasts until the engine
+    would write again (``lifetime``)."""
+    if not enabled() or not isinstance(result, Held) or seen.read is None:
         return
     now, rows = seen.read
     lease = result.lease
-    row = next((r for r in rows if r.device == me.device and r.slot == lease.slot), None)
-    if row is None or row.generation != lease.generation or row.input_at is None:
+    row = next((r for r in rows if r.slot == lease.slot and r.device == lease.device), None)
+    if row is None or row.input_at is None or row.lease() != lease:
         return
     # Whatever this request waited for since its read counts against the hint.
     seconds = lifetime(row, now, policy) - (time.monotonic() - seen.read_at)
@@ -154,48 +155,20 @@ def _script() -> Any:
     return client.register_script(_RAISE)
 
 
-class _Passing:
-    """A store that passes every call on (the two below change a few)."""
+class HintingStore:
+    """The store as one engine uses it: each change of holder raises that slot's
+    fence (``fence``), and the last read is kept, with when it came back, for
+    ``remember``. Built per engine; everything else is passed on."""
 
     def __init__(self, store: LeaseStore) -> None:
         self.store = store
+        self.read: tuple[float, list[SlotState]] | None = None
+        self.read_at = 0.0
 
     def read_seat(self, seat: int) -> tuple[float, list[SlotState]]:
-        return self.store.read_seat(seat)
-
-    def create_slots(self, seat: int, count: int) -> None:
-        self.store.create_slots(seat, count)
-
-    def claim(self, claim: Claim) -> SlotState | None:
-        return self.store.claim(claim)
-
-    def renew(
-        self, seat: int, slot: int, generation: int, device: str, idle: float, ttl: float
-    ) -> SlotState | None:
-        return self.store.renew(seat, slot, generation, device, idle, ttl)
-
-    def vacate(self, seat: int, slot: int, generation: int, device: str) -> SlotState | None:
-        return self.store.vacate(seat, slot, generation, device)
-
-    def vacate_where(self, **where: Any) -> list[SlotState]:
-        return self.store.vacate_where(**where)
-
-    def count_events(self, seat: int, kind: str, since: float, limit: int) -> int:
-        return self.store.count_events(seat, kind, since, limit)
-
-    def append(self, events: Sequence[Event]) -> None:
-        self.store.append(events)
-
-    def append_once(self, event: Event) -> None:
-        self.store.append_once(event)
-
-    def atomic(self) -> AbstractContextManager[None]:
-        return self.store.atomic()
-
-
-class Fenced(_Passing):
-    """The store every engine of this process uses: each change of holder it makes
-    raises that slot's fence (``fence``)."""
+        self.read = self.store.read_seat(seat)
+        self.read_at = time.monotonic()
+        return self.read
 
     def claim(self, claim: Claim) -> SlotState | None:
         new = self.store.claim(claim)
@@ -214,40 +187,23 @@ class Fenced(_Passing):
         fence(rows)
         return rows
 
-
-class Observed(_Passing):
-    """The store as one check uses it: what it read last (and when), and whether it
-    wrote a slot row. Built per check."""
-
-    def __init__(self, store: LeaseStore) -> None:
-        super().__init__(store)
-        self.read: tuple[float, list[SlotState]] | None = None
-        self.read_at = 0.0
-        self.wrote = False
-
-    def read_seat(self, seat: int) -> tuple[float, list[SlotState]]:
-        self.read = self.store.read_seat(seat)
-        self.read_at = time.monotonic()
-        return self.read
-
+    # --- passed on as they are ------------------------------------------------------
     def create_slots(self, seat: int, count: int) -> None:
-        self.wrote = True
         self.store.create_slots(seat, count)
-
-    def claim(self, claim: Claim) -> SlotState | None:
-        self.wrote = True
-        return self.store.claim(claim)
 
     def renew(
         self, seat: int, slot: int, generation: int, device: str, idle: float, ttl: float
     ) -> SlotState | None:
-        self.wrote = True
         return self.store.renew(seat, slot, generation, device, idle, ttl)
 
-    def vacate(self, seat: int, slot: int, generation: int, device: str) -> SlotState | None:
-        self.wrote = True
-        return self.store.vacate(seat, slot, generation, device)
+    def count_events(self, seat: int, kind: str, since: float, limit: int) -> int:
+        return self.store.count_events(seat, kind, since, limit)
 
-    def vacate_where(self, **where: Any) -> list[SlotState]:
-        self.wrote = True
-        return self.store.vacate_where(**where)
+    def append(self, events: Sequence[Event]) -> None:
+        self.store.append(events)
+
+    def append_once(self, event: Event) -> None:
+        self.store.append_once(event)
+
+    def atomic(self) -> AbstractContextManager[None]:
+        return self.store.atomic()

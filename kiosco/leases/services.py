@@ -81,7 +81,7 @@ def store() -> SqlStore:
 
 
 def engine() -> Engine:
-    return Engine(hints.Fenced(store()), app_settings.policy(), notify=publish_on_commit)
+    return Engine(hints.HintingStore(store()), app_settings.policy(), notify=publish_on_commit)
 
 
 def check_lease(
@@ -94,10 +94,11 @@ def check_lease(
     vouched = hints.held(seat, parsed)
     if vouched is not None:
         return vouched
-    me, policy = _device(reader_id, device_id, idle), app_settings.policy()
-    seen = hints.Observed(hints.Fenced(store()))
-    result = Engine(seen, policy, notify=publish_on_commit).check(seat, me, parsed)
-    hints.remember(result, me, seen, policy)
+    seen, policy = hints.HintingStore(store()), app_settings.policy()
+    result = Engine(seen, policy, notify=publish_on_commit).check(
+        seat, _device(reader_id, device_id, idle), parsed
+    )
+    hints.remember(result, seen, policy)
     return _told_if_displaced(result, seat_id, reader_id)
 
 
@@ -132,7 +133,7 @@ def take_over_lease(
     """The reader pressed "continue reading here"."""
     me = _device(reader_id, device_id, idle)
     told: list[Notice] = []
-    taker = Engine(hints.Fenced(store()), app_settings.policy(), notify=told.append)
+    taker = Engine(hints.HintingStore(store()), app_settings.policy(), notify=told.append)
     result = taker.take_over(Seat(seat_id, slots), me, read_token(token, device_id))
     if told:  # one callback after commit: the notices, then the signal
         on_commit_robust(_after_takeover, told, seat_id, reader_id)
