@@ -48,14 +48,18 @@ def signed_in(reader: Any) -> Client:
     return browser
 
 
+def reading_alice(people: Personas) -> Cost:
+    """Alice's subscriber-only article once her lease is taken and read as held."""
+    article = subscriber_only_article()
+    laptop = signed_in(people.alice)
+    warm(laptop, article.get_absolute_url())
+    return cost(laptop, article.get_absolute_url(), lambda html: SECRET in html)
+
+
 def test_a_reading_subscribers_article_costs_no_query_and_one_round_trip(
     production_cache: None, people: Personas
 ) -> None:
-    article = subscriber_only_article()
-    laptop = signed_in(people.alice)
-    warm(laptop, article.get_absolute_url())  # the lease is taken, then read as held
-
-    page = cost(laptop, article.get_absolute_url(), lambda html: SECRET in html)
+    page = reading_alice(people)
 
     # the session, the reader, the content version, the terms and the lease's held hint
     # in one batch: while the hint vouches, the lease table is not read
@@ -66,11 +70,7 @@ def test_a_reading_subscribers_article_costs_no_query_and_one_round_trip(
 def test_without_held_hints_the_lease_check_is_one_read(
     production_cache: None, people: Personas
 ) -> None:
-    article = subscriber_only_article()
-    laptop = signed_in(people.alice)
-    warm(laptop, article.get_absolute_url())
-
-    page = cost(laptop, article.get_absolute_url(), lambda html: SECRET in html)
+    page = reading_alice(people)
 
     assert len(page.sql) == 1 and page.sql[0].lstrip().upper().startswith(("SELECT", "WITH"))
     assert page.redis == 1

@@ -3,7 +3,7 @@ without a lease read, and every change of holder stops the hint at once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import cast
 
 import pytest
@@ -22,12 +22,7 @@ from kiosco.newsroom.models import Article
 from tests.support.caches import DOWN, on_redis
 from tests.support.content import SECRET
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _production(production_cache: None) -> Iterator[None]:
-    yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production_cache")]
 
 
 def lease_reads(browser: Client, article: Article) -> tuple[str, int]:
