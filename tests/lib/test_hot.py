@@ -39,3 +39,24 @@ def test_nothing_is_kept_under_a_store_that_does_not_answer() -> None:
     with on_redis(DOWN):
         token = hot.version("v:test:down")
         assert token == "" and not hot.usable(token)
+
+
+def test_a_process_memo_forgets_an_entry_after_its_seconds_and_keeps_only_the_newest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What a process keeps under a version token outlives a lost change by ``seconds``
+    at most, and never grows past its size (the least recently read goes first)."""
+    now = [1000.0]
+    monkeypatch.setattr(hot, "clock", lambda: now[0])
+    memo: hot.LocalMemo[str] = hot.LocalMemo(2, seconds=60)
+    memo.put("a", "page a")
+    memo.put("b", "page b")
+    now[0] += 59
+    assert memo.get("a") == "page a"  # read: "b" is now the least recently used
+    memo.put("c", "page c")
+    assert (memo.get("a"), memo.get("b"), memo.get("c")) == ("page a", None, "page c")
+    now[0] += 1
+    assert memo.get("a") is None  # 60 s after it was kept
+    assert memo.get("c") == "page c"
+    memo.put("a", "page a, again")
+    assert memo.get("a") == "page a, again"
