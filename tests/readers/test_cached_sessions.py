@@ -11,11 +11,13 @@ import redis
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from kiosco.readers.models import Reader
 from kiosco.readers.sessions import CACHED_FOR, READER_COOKIE
-from kiosco.readers.snapshot import reader_tag
+from kiosco.readers.snapshot import reader_tag, snapshot_of
 from tests.support.caches import on_redis
 from tests.support.content import subscriber_only_article
 from tests.support.personas import make_reader
@@ -91,3 +93,19 @@ def test_a_forged_hint_changes_nothing_but_the_prefetch(
     browser.cookies[READER_COOKIE] = "f" * 24
     page = browser.get("/")
     assert page.status_code == 200 and "Sign out" in page.content.decode()
+
+
+def test_a_change_one_request_makes_to_its_reader_reaches_no_other_request(
+    production_cache: str, erin: Reader
+) -> None:
+    """A process decodes a reader's cached entry once and shares it; each request still
+    gets a reader object of its own, so an unsaved change (a form bound to the account
+    that did not validate) stays in the request that made it."""
+    signed_in(erin)  # her entry is in the cache now
+    first = snapshot_of(erin.pk)
+    assert first is not None
+    first.reader.email = "someone-else@example.com"
+    with CaptureQueriesContext(connection) as queries:
+        second = snapshot_of(erin.pk)
+    assert len(queries) == 0  # from the cache, decoded already
+    assert second is not None and second.reader.email == "erin@example.com"
