@@ -93,7 +93,8 @@ MIDDLEWARE = [
     "kiosco.lib.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, minus a language look-up in paths that never carry one (lib/middleware.py).
+    "kiosco.lib.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # readers: Django's AuthenticationMiddleware, the reader resolved at once (not lazily).

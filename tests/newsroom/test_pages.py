@@ -123,6 +123,25 @@ def test_it_speaks_spanish_after_the_language_switch(client, edition):
     assert "Suscribirse" in html and "Latest" not in html
 
 
+@pytest.mark.parametrize("shape", ["front", "section", "article", "account", "missing"])
+def test_every_page_names_its_language_and_tells_caches_it_varies_with_it(client, edition, shape):
+    """A proxy or a browser keeps one copy per language: Content-Language says which,
+    and Vary says the copy depends on Accept-Language, on every path (a section's
+    first segment is no language code; nor is an unknown path's)."""
+    url = {
+        "front": "/",
+        "section": edition.world.get_absolute_url(),
+        "article": edition.interview.get_absolute_url(),
+        "account": reverse("account_login"),
+        "missing": "/es/no-such-page/",
+    }[shape]
+    for asked, language in (("es-ES,es;q=0.9", "es"), ("en", "en"), ("fr", "en")):
+        response = client.get(url, headers={"accept-language": asked})
+        assert response.status_code == (404 if shape == "missing" else 200)
+        assert response["Content-Language"] == language, (shape, asked)
+        assert "Accept-Language" in response["Vary"]
+
+
 def test_it_speaks_english_by_default(client, edition):
     html = get_page(client, "/")
     assert "Latest" in html and "Sign in" in html
