@@ -9,6 +9,10 @@ and off again. It counts this process's user-space instructions only: the databa
 and Redis's work, and the kernel's, are not in it (the queries and round trips are the
 counts `bench_page_path.py` and the tests pin). Pages and setup as `profile_pages.py`:
 PostgreSQL database `kiosco_bench_profile`, Redis db 0 under `bench-profile`.
+
+The floor of issue 15's ratios, the minimal Django view (`minimal_django.py`: no
+middleware, no database, no template), is counted the same way, so each page's
+distance from it reads without the machine's noise ("minimal / page").
 """
 
 from __future__ import annotations
@@ -47,12 +51,38 @@ subprocess.run(["callgrind_control", "-i", "off", pid], check=True, capture_outp
 """
 
 
-def count(target: tuple[str, str], directory: str) -> float:
-    """Millions of instructions per request of one page."""
+MINIMAL_LOOP = r"""
+import os, subprocess, sys
+sys.path.insert(0, ".")
+from bench.minimal_django import application
+from django.test.client import RequestFactory
+base = RequestFactory()._base_environ(PATH_INFO="/", REQUEST_METHOD="GET", HTTP_HOST="127.0.0.1")
+status = []
+def call():
+    status.clear()
+    body = application(dict(base), lambda code, headers, *exc: status.append(code))
+    b"".join(body)
+    body.close()
+    return status[0]
+for _ in range(50):
+    assert call().startswith("200"), call()
+pid = str(os.getpid())
+subprocess.run(["callgrind_control", "-i", "on", pid], check=True, capture_output=True)
+for _ in range(int(os.environ["REQUESTS"])):
+    call()
+subprocess.run(["callgrind_control", "-i", "off", pid], check=True, capture_output=True)
+"""
+
+
+def count(target: tuple[str, str] | None, directory: str) -> float:
+    """Millions of instructions per request of one page (None: the minimal view)."""
     env = dict(os.environ, PAGE=json.dumps(target), REQUESTS=str(REQUESTS))
+    if target is None:
+        env.pop("DJANGO_SETTINGS_MODULE", None)  # it configures its own settings
     command = [
         "valgrind", "--tool=callgrind", "--instr-atstart=no",
-        f"--callgrind-out-file={directory}/callgrind.%p", sys.executable, "-c", LOOP,
+        f"--callgrind-out-file={directory}/callgrind.%p", sys.executable, "-c",
+        MINIMAL_LOOP if target is None else LOOP,
     ]  # fmt: skip
     run = subprocess.run(command, env=env, cwd=HERE.parent, capture_output=True, text=True)
     collected = re.findall(r"Collected : (\d+)", run.stderr)
@@ -75,11 +105,13 @@ def main() -> int:
         connections.close_all()  # the measured processes open their own
         targets["bare-signed-in"] = ("/healthz/live", targets["subscriber"][1])
         counts = {page: count(targets[page], str(out)) for page in PAGES}
+    minimal = count(None, str(out))
     bare = counts["bare"]
     print(f"callgrind, {REQUESTS} requests a page, this process's instructions only")
-    print(f"{'page':28s} {'M instr/request':>16s} {'bare / page':>12s}")
+    print(f"{'page':28s} {'M instr/request':>16s} {'bare / page':>12s} {'minimal / page':>15s}")
+    print(f"{'minimal Django view':28s} {minimal:16.3f} {'':>12s} {1:15.2f}")
     for page, millions in counts.items():
-        print(f"{page:28s} {millions:16.3f} {bare / millions:12.2f}")
+        print(f"{page:28s} {millions:16.3f} {bare / millions:12.2f} {minimal / millions:15.2f}")
     return 0
 
 
