@@ -74,9 +74,12 @@ subprocess.run(["callgrind_control", "-i", "off", pid], check=True, capture_outp
 """
 
 
-def count(target: tuple[str, str] | None, directory: str) -> float:
-    """Millions of instructions per request of one page (None: the minimal view)."""
-    env = dict(os.environ, PAGE=json.dumps(target), REQUESTS=str(REQUESTS))
+def count(
+    target: tuple[str, str] | None, directory: str, environ: dict[str, str] | None = None
+) -> float:
+    """Millions of instructions per request of one page (None: the minimal view), in
+    the environment ``environ`` (its database and cache; this process's by default)."""
+    env = dict(environ or os.environ, PAGE=json.dumps(target), REQUESTS=str(REQUESTS))
     if target is None:
         env.pop("DJANGO_SETTINGS_MODULE", None)  # it configures its own settings
     command = [

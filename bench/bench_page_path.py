@@ -15,7 +15,9 @@ front page and a section page (anonymous), Kiosco's /healthz/live on the same se
 Load: wrk -t2 -cBENCH_CONNECTIONS (32) for BENCH_SECONDS (10) per page, every page
 once per round, BENCH_ROUNDS (5) rounds: medians, p99 beside each. Printed as ratios
 against the floors measured in the same rounds, against the peers, and 100k/1k. Each
-page's SQL queries and Redis round trips per request are counted in-process.
+page's SQL queries and Redis round trips per request are counted in-process, and its
+instructions per request at each size (callgrind, as bench_instructions.py counts
+them: a 100k/1k ratio that the machine's load cannot move).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_instructions import count
 from bench_pages import BIN, ROOT, free_port, wait_until_up
 from bench_paywall import Device, shows_the_body
 
@@ -323,6 +326,7 @@ def kiosco_targets(stack: ExitStack, size: int, first: bool, var: Path) -> list[
     ]
     pages = [("subscriber", subscriber, cookie), ("free", free, ""), ("front", "/", "")]
     COUNTED[size] = costs(env, [*pages, ("section", "/culture/", "")])
+    INSTRUCTIONS[size] = instructions(env, [*pages, ("section", "/culture/", "")], var)
     if first:
         proxy = free_port()
         directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -336,6 +340,18 @@ def kiosco_targets(stack: ExitStack, size: int, first: bool, var: Path) -> list[
 
 
 COUNTED: dict[int, dict[str, list]] = {}
+INSTRUCTIONS: dict[int, dict[str, float]] = {}
+
+
+def instructions(env: dict[str, str], pages: list[tuple[str, str, str]], var: Path) -> dict:
+    """Millions of instructions per request of each page on this edition (none without
+    valgrind)."""
+    if not shutil.which("valgrind"):
+        return {}
+    env = dict(env, KIOSCO_ALLOWED_HOSTS="testserver,127.0.0.1")
+    out = var / "callgrind"
+    out.mkdir(exist_ok=True)
+    return {name: count((path, cookie), str(out), env) for name, path, cookie in pages}
 
 
 def main() -> int:
@@ -394,6 +410,12 @@ def report(targets: list[Target], counted: dict[int, dict[str, list]]) -> None:
             f"{name} {sql} SQL / {redis} Redis" for name, (sql, redis, _) in pages.items()
         )
         print(f"  {size:,} articles: {summary}")
+    if len(INSTRUCTIONS) == 2 and all(INSTRUCTIONS.values()):
+        print(f"\nM instructions per request (callgrind), {small:,} and {large:,} articles:")
+        for name, at_small in INSTRUCTIONS[small].items():
+            at_large = INSTRUCTIONS[large][name]
+            ratio = at_small / at_large  # read as the req/s ratio: 1.0, no dearer when large
+            print(f"  {name:12s} {at_small:7.3f} {at_large:7.3f}  small/large {ratio:5.2f}")
 
 
 if __name__ == "__main__":
