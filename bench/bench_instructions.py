@@ -34,13 +34,8 @@ import profile_pages  # noqa: E402
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 PAGES = ("bare", "free", "front", "section", "bare-signed-in", "subscriber")
 
-LOOP = r"""
-import json, os, subprocess, sys
-sys.path.insert(0, "bench")
-import django; django.setup()
-from profile_pages import caller
-path, cookie = json.loads(os.environ["PAGE"])
-call = caller(path, cookie)
+# Each loop script defines call() -> status; MEASURE warms it, then counts REQUESTS calls.
+MEASURE = r"""
 for _ in range(50):
     assert call().startswith("200"), call()
 pid = str(os.getpid())
@@ -48,6 +43,15 @@ subprocess.run(["callgrind_control", "-i", "on", pid], check=True, capture_outpu
 for _ in range(int(os.environ["REQUESTS"])):
     call()
 subprocess.run(["callgrind_control", "-i", "off", pid], check=True, capture_output=True)
+"""
+
+LOOP = r"""
+import json, os, subprocess, sys
+sys.path.insert(0, "bench")
+import django; django.setup()
+from profile_pages import caller
+path, cookie = json.loads(os.environ["PAGE"])
+call = caller(path, cookie)
 """
 
 
@@ -64,13 +68,6 @@ def call():
     b"".join(body)
     body.close()
     return status[0]
-for _ in range(50):
-    assert call().startswith("200"), call()
-pid = str(os.getpid())
-subprocess.run(["callgrind_control", "-i", "on", pid], check=True, capture_output=True)
-for _ in range(int(os.environ["REQUESTS"])):
-    call()
-subprocess.run(["callgrind_control", "-i", "off", pid], check=True, capture_output=True)
 """
 
 
@@ -85,7 +82,7 @@ def count(
     command = [
         "valgrind", "--tool=callgrind", "--instr-atstart=no",
         f"--callgrind-out-file={directory}/callgrind.%p", sys.executable, "-c",
-        MINIMAL_LOOP if target is None else LOOP,
+        (MINIMAL_LOOP if target is None else LOOP) + MEASURE,
     ]  # fmt: skip
     run = subprocess.run(command, env=env, cwd=HERE.parent, capture_output=True, text=True)
     collected = re.findall(r"Collected : (\d+)", run.stderr)
