@@ -4,11 +4,18 @@
 
 Locations are built from ``KIOSCO_PUBLIC_URL`` rather than the sites framework's
 placeholder domain, like every other absolute URL of the edition (seo.py).
+
+Every crawler gets the same bytes until the content changes, and a page is dear to
+build (a count and an offset into the whole archive, then thousands of entries through
+a template), so each process keeps the pages it built per content version
+(``kept_per_version``): a crawler, or anyone, asking again costs a memory read. An
+article scheduled for later moves the version when it is due (``cache.content_version``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -17,8 +24,13 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, QuerySet
 from django.db.models.functions import Greatest
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
+from django.template.response import SimpleTemplateResponse
 from django.urls import reverse
 
+from kiosco.lib import hot
+from kiosco.newsroom.cache import content_version
 from kiosco.newsroom.models import Article, Section
 from kiosco.newsroom.seo import public_url
 
@@ -99,3 +111,36 @@ def move_to_public_address(entries: Iterable[IndexEntry]) -> None:
     for entry in entries:
         parts = urlsplit(entry.location)
         entry.location = public_url(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+# --- built once per content version ------------------------------------------------------
+@dataclass(frozen=True)
+class KeptSitemap:
+    content: bytes
+    headers: tuple[tuple[str, str], ...]
+
+
+# The index and each page of each sitemap: twenty-odd at 100,000 articles.
+_kept: hot.LocalMemo[KeptSitemap] = hot.LocalMemo(48)
+
+
+def kept_per_version(name: str, build: Callable[[], HttpResponseBase]) -> HttpResponseBase:
+    """``build()``'s answer (Django's view of sitemap ``name``), kept in this process
+    under the content version when it is a 200; anything else (a 404 past the last
+    page) is answered as built and not kept."""
+    version = content_version()
+    if not hot.usable(version):  # the cache does not answer: nothing is kept
+        return build()
+    key = f"{hot.build_id()}:{version}:{name}"
+    kept = _kept.get(key)
+    if kept is None:
+        built = build()
+        if isinstance(built, SimpleTemplateResponse):
+            built.render()
+        if built.status_code != 200 or built.cookies or not isinstance(built, HttpResponse):
+            return built
+        kept = _kept.put(key, KeptSitemap(built.content, tuple(built.items())))
+    response = HttpResponse(kept.content)
+    for header, value in kept.headers:
+        response[header] = value
+    return response

@@ -1,8 +1,6 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path, re_path
 
 from kiosco.newsroom import feeds, views
-from kiosco.newsroom.sitemaps import SITEMAPS
 
 app_name = "newsroom"
 # The fixed paths come first: section and article paths match any slug (so no section
@@ -12,7 +10,7 @@ urlpatterns = [
     path("sitemap.xml", views.sitemap_index, name="sitemap"),
     # <section> here is a key of SITEMAPS (front, sections, articles), not a newsroom
     # section; Django's view serves its page ?p=N and answers 404 past the last.
-    path("sitemap-<slug:section>.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
+    path("sitemap-<slug:section>.xml", views.sitemap_page, name="sitemap-section"),
     path("feeds/rss.xml", feeds.EditionFeed(), name="feed-rss"),
     path("feeds/atom.xml", feeds.EditionAtomFeed(), name="feed-atom"),
     path("feeds/<slug:section>/rss.xml", feeds.SectionFeed(), name="section-feed-rss"),

@@ -25,7 +25,7 @@ from kiosco.newsroom import pages, reading, seo
 from kiosco.newsroom.access import can_read_body, visible_blocks
 from kiosco.newsroom.cache import article_for_page, author_for_page, section_for_page
 from kiosco.newsroom.models import Access
-from kiosco.newsroom.sitemaps import SITEMAPS, move_to_public_address
+from kiosco.newsroom.sitemaps import SITEMAPS, kept_per_version, move_to_public_address
 
 # Renditions are written once under a fresh path per image: a day of caching is safe.
 MEDIA_MAX_AGE = 86_400
@@ -132,11 +132,33 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def sitemap_index(request: HttpRequest) -> HttpResponse:
-    """Django's sitemap index of ``SITEMAPS``, every page of each, at the public address."""
-    response = sitemap_views.index(request, SITEMAPS, sitemap_url_name="newsroom:sitemap-section")
-    move_to_public_address((response.context_data or {})["sitemaps"])
-    return response
+def sitemap_index(request: HttpRequest) -> HttpResponseBase:
+    """Django's sitemap index of ``SITEMAPS``, every page of each, at the public address
+    (kept per content version, ``sitemaps.kept_per_version``)."""
+
+    def build() -> HttpResponse:
+        response = sitemap_views.index(
+            request, SITEMAPS, sitemap_url_name="newsroom:sitemap-section"
+        )
+        move_to_public_address((response.context_data or {})["sitemaps"])
+        return response
+
+    return kept_per_version("index", build)
+
+
+@require_safe
+def sitemap_page(request: HttpRequest, section: str) -> HttpResponseBase:
+    """Page ``?p=N`` of sitemap ``section`` (a key of ``SITEMAPS``), as Django's view
+    builds it, kept per content version; a page that is no number, an unknown sitemap
+    or a page past the last gets Django's 404."""
+
+    def build() -> HttpResponseBase:
+        return sitemap_views.sitemap(request, SITEMAPS, section=section)
+
+    number = reading.number_in(request.GET.get("p", "1"))
+    if number is None or section not in SITEMAPS:
+        return build()
+    return kept_per_version(f"{section}:{number}", build)
 
 
 @require_safe

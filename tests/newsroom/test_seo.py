@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kiosco.newsroom.models import Article, Block, BlockKind
@@ -173,6 +175,36 @@ def test_it_splits_the_articles_into_pages_of_the_limit(client, edition, monkeyp
     assert sorted(everything) == sorted(
         article_urls(edition.interview, edition.entrevista, edition.registered, *extra)
     )
+
+
+def article_reads(client, url: str) -> tuple[bytes, int]:
+    """The page, and how many SQL statements its request read the articles with."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content, sum("newsroom_article" in q["sql"] for q in queries)
+
+
+@pytest.mark.parametrize("url", ["/sitemap.xml", "/sitemap-articles.xml?p=2"])
+def test_a_crawler_asking_again_gets_the_same_sitemap_without_reading_the_archive(
+    client, edition, monkeypatch, url
+):
+    """A sitemap page is built once per content version: asked again it costs no read
+    of the articles; the next edit is in the very next answer."""
+    monkeypatch.setattr(ArticleSitemap, "limit", 2)
+    newest = make_article(edition.world, "one-more")  # the second page's last
+    first, reads = article_reads(client, url)
+    assert reads > 0
+    again, reads = article_reads(client, url)
+    assert (again, reads) == (first, 0)
+    if "articles" in url:
+        assert f"{PUBLIC}{newest.get_absolute_url()}".encode() in first
+        newest.slug = "one-more-renamed"
+        newest.save()
+        assert f"{PUBLIC}{newest.get_absolute_url()}".encode() in article_reads(client, url)[0]
+    else:
+        make_article(edition.world, "late-news")  # a third page of articles
+        assert b"sitemap-articles.xml?p=3" in article_reads(client, url)[0]
 
 
 @pytest.mark.parametrize(
