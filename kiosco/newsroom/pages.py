@@ -152,19 +152,20 @@ def _public_response(
 @dataclass(frozen=True)
 class ServedPage:
     """A response every anonymous visitor shares, whole (its headers: the security
-    middleware's and the CSP too), and the content version it was rendered under."""
+    middleware's and the CSP too, or only the view's when kept below the middleware, as
+    the sitemaps are), and the content version it was rendered under."""
 
     version: str
     content: bytes
     headers: tuple[tuple[str, str], ...]
-    etag: str
+    etag: str | None
 
     @classmethod
     def of(cls, version: str, response: HttpResponse) -> ServedPage:
-        return cls(version, response.content, tuple(response.items()), response["ETag"])
+        return cls(version, response.content, tuple(response.items()), response.get("ETag"))
 
     def response(self, request: HttpRequest) -> HttpResponse:
-        fresh = request.headers.get("If-None-Match") == self.etag
+        fresh = self.etag is not None and request.headers.get("If-None-Match") == self.etag
         response = HttpResponseNotModified() if fresh else HttpResponse(self.content)
         for name, value in self.headers:
             if not (fresh and name == "Content-Type"):

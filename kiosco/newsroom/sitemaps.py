@@ -15,7 +15,6 @@ article scheduled for later moves the version when it is due (``cache.content_ve
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -24,7 +23,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, QuerySet
 from django.db.models.functions import Greatest
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.template.response import SimpleTemplateResponse
 from django.urls import reverse
@@ -32,6 +31,7 @@ from django.urls import reverse
 from kiosco.lib import hot
 from kiosco.newsroom.cache import content_version
 from kiosco.newsroom.models import Article, Section
+from kiosco.newsroom.pages import ServedPage
 from kiosco.newsroom.seo import public_url
 
 # The protocol allows 50,000 URLs a file; every page is built from the database on
@@ -114,17 +114,13 @@ def move_to_public_address(entries: Iterable[IndexEntry]) -> None:
 
 
 # --- built once per content version ------------------------------------------------------
-@dataclass(frozen=True)
-class KeptSitemap:
-    content: bytes
-    headers: tuple[tuple[str, str], ...]
-
-
 # The index and each page of each sitemap: twenty-odd at 100,000 articles.
-_kept: hot.LocalMemo[KeptSitemap] = hot.LocalMemo(48)
+_kept: hot.LocalMemo[ServedPage] = hot.LocalMemo(48)
 
 
-def kept_per_version(name: str, build: Callable[[], HttpResponseBase]) -> HttpResponseBase:
+def kept_per_version(
+    request: HttpRequest, name: str, build: Callable[[], HttpResponseBase]
+) -> HttpResponseBase:
     """``build()``'s answer (Django's view of sitemap ``name``), kept in this process
     under the content version when it is a 200; anything else (a 404 past the last
     page) is answered as built and not kept."""
@@ -139,8 +135,5 @@ def kept_per_version(name: str, build: Callable[[], HttpResponseBase]) -> HttpRe
             built.render()
         if built.status_code != 200 or built.cookies or not isinstance(built, HttpResponse):
             return built
-        kept = _kept.put(key, KeptSitemap(built.content, tuple(built.items())))
-    response = HttpResponse(kept.content)
-    for header, value in kept.headers:
-        response[header] = value
-    return response
+        kept = _kept.put(key, ServedPage.of(version, built))
+    return kept.response(request)

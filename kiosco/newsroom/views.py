@@ -143,7 +143,7 @@ def sitemap_index(request: HttpRequest) -> HttpResponseBase:
         move_to_public_address((response.context_data or {})["sitemaps"])
         return response
 
-    return kept_per_version("index", build)
+    return kept_per_version(request, "index", build)
 
 
 @require_safe
@@ -158,7 +158,7 @@ def sitemap_page(request: HttpRequest, section: str) -> HttpResponseBase:
     number = reading.number_in(request.GET.get("p", "1"))
     if number is None or section not in SITEMAPS:
         return build()
-    return kept_per_version(f"{section}:{number}", build)
+    return kept_per_version(request, f"{section}:{number}", build)
 
 
 @require_safe
